@@ -1,0 +1,1 @@
+"""Pure model math: no SimPy, no state, numpy in and numpy out; tested on its own."""

@@ -1,0 +1,48 @@
+"""Adoption and pilots: the smooth capability gate and the Bass reference curve."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[np.float64]
+
+
+def smooth_step(x: ArrayLike, width: float) -> Array:
+    """0 below ``-width``, 1 above ``width``, a smooth cubic (C¹) ramp between.
+
+    Exactly 0 and 1 outside the ramp, so a firm far below its threshold never adopts
+    and a capability far above every threshold opens the gate fully.
+    """
+    z = np.clip((np.asarray(x, float) + width) / (2 * width), 0.0, 1.0)
+    return z * z * (3 - 2 * z)
+
+
+def smooth_step_at(x: float, width: float) -> float:
+    """:func:`smooth_step` for one number, without numpy's per-call overhead."""
+    z = min(max((x + width) / (2 * width), 0.0), 1.0)
+    return z * z * (3 - 2 * z)
+
+
+def pilot_success_probability(
+    real: ArrayLike, threshold: ArrayLike, ceiling: ArrayLike, width: float
+) -> Array:
+    """A pilot succeeds when the model really does the work: rises with ``C - θ``."""
+    return np.asarray(ceiling, float) * smooth_step(
+        np.asarray(real, float) - np.asarray(threshold, float), width
+    )
+
+
+def capture_share(tokenizability: ArrayLike, actuation: ArrayLike) -> Array:
+    """Share of a task a deployment can record: ``τ + (1 - τ) · actuation``."""
+    tau = np.asarray(tokenizability, float)
+    return np.asarray(tau + (1 - tau) * np.asarray(actuation, float), float)
+
+
+def bass_adoption(t: ArrayLike, p: float, q: float) -> Array:
+    """Closed-form Bass adoption share ``(1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t})``."""
+    t = np.asarray(t, float)
+    if p == 0:
+        return np.zeros_like(t)
+    decay = np.exp(-(p + q) * t)
+    return (1 - decay) / (1 + (q / p) * decay)
