@@ -1,0 +1,139 @@
+"""The world of one run: verticals as live parameter tables, firms, supply graph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from econsim.scenario import FirmSize, Scenario, Threshold
+from econsim.streams import Streams
+from econsim.supply import Adjacency, build_supply_graph
+
+FloatArray = NDArray[np.float64]
+
+
+class ParameterTable:
+    """Live parameters of named entities (verticals, labs), one array per key.
+
+    Built from the scenario; interventions write to it while a run is going, and the
+    model reads it where it uses a parameter, so a change takes effect at its time.
+    Nested keys are joined with ``_``: ``lead_time.median`` is ``lead_time_median``.
+    """
+
+    def __init__(self, entries: Mapping[str, Any]) -> None:
+        self.names = list(entries)
+        rows = [_flatten(entry.model_dump()) for entry in entries.values()]
+        self._columns = {
+            key: np.array([row[key] for row in rows], dtype=float)
+            for key, value in rows[0].items()
+            if isinstance(value, int | float) and not isinstance(value, bool)
+        }
+
+    def __getattr__(self, key: str) -> FloatArray:
+        try:
+            return self.__dict__["_columns"][key]  # type: ignore[no-any-return]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def keys(self) -> list[str]:
+        """The numeric parameters held (nested keys joined with ``_``)."""
+        return list(self._columns)
+
+    def set(self, name: str, key: str, value: float) -> None:
+        """Set ``key`` (dotted or joined) of entity ``name``."""
+        self._columns[key.replace(".", "_")][self.names.index(name)] = value
+
+
+@dataclass
+class World:
+    """Firms as struct-of-arrays, grouped by vertical: firms ``bounds[v]:bounds[v+1]``."""
+
+    scenario: Scenario
+    verticals: ParameterTable
+    bounds: NDArray[np.int64]
+    firm_vertical: NDArray[np.int16]
+    firm_size: FloatArray
+    firm_threshold: FloatArray
+    graph: Adjacency | None
+
+    @property
+    def firm_share(self) -> FloatArray:
+        """Each firm's share of its vertical's employment, hence of its task volume.
+
+        Data volumes are set per vertical, so the number of firms is the model's
+        resolution, not its scale: 10k and 1M firms describe the same economy.
+        """
+        totals = np.bincount(
+            self.firm_vertical, weights=self.firm_size, minlength=self.bounds.size - 1
+        )
+        return np.asarray(self.firm_size / totals[self.firm_vertical], float)
+
+    @property
+    def firms(self) -> int:
+        """Number of firms."""
+        return int(self.bounds[-1])
+
+    def firm_counts(self) -> NDArray[np.int64]:
+        """Firms per vertical."""
+        return np.diff(self.bounds)
+
+
+def build_world(scenario: Scenario, streams: Streams) -> World:
+    """Draw firms and the supply graph for a scenario from its world streams."""
+    rng = streams.rng("world")
+    counts = allocate(scenario.economy.firms, [v.firm_share for v in scenario.verticals.values()])
+    bounds = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    vertical = np.repeat(np.arange(counts.size, dtype=np.int16), counts)
+    sizes = firm_sizes(scenario.economy.firm_size, int(bounds[-1]), rng)
+    thresholds = np.concatenate(
+        [
+            capability_thresholds(v.threshold, int(n), rng)
+            for v, n in zip(scenario.verticals.values(), counts, strict=True)
+        ]
+    )
+    graph = build_supply_graph(scenario.graph, bounds, streams.rng("graph"))
+    return World(
+        scenario, ParameterTable(scenario.verticals), bounds, vertical, sizes, thresholds, graph
+    )
+
+
+def allocate(total: int, shares: list[float]) -> NDArray[np.int64]:
+    """Split ``total`` firms by ``shares`` (normalised), largest remainders first."""
+    weights = np.asarray(shares, float) / float(np.sum(shares))
+    exact = weights * total
+    counts = np.floor(exact).astype(np.int64)
+    short = total - int(counts.sum())
+    counts[np.argsort(-(exact - counts), kind="stable")[:short]] += 1
+    return counts
+
+
+def firm_sizes(spec: FirmSize, n: int, rng: np.random.Generator) -> FloatArray:
+    """Employees per firm: truncated Pareto with tail exponent ``spec.exponent``.
+
+    ``P(size > s) ∝ s^-a`` is Zipf's law for US firms (a ≈ 1.06, Axtell 2001).
+    """
+    u = rng.random(n)
+    tail = (spec.min / spec.max) ** spec.exponent
+    return np.asarray(spec.min * (1 - u * (1 - tail)) ** (-1 / spec.exponent), float)
+
+
+def capability_thresholds(spec: Threshold, n: int, rng: np.random.Generator) -> FloatArray:
+    """Capability a firm needs before it considers AI: Beta(mean, sd), or constant."""
+    if spec.sd == 0 or spec.mean in (0.0, 1.0):
+        return np.full(n, spec.mean)
+    concentration = spec.mean * (1 - spec.mean) / spec.sd**2 - 1
+    return rng.beta(spec.mean * concentration, (1 - spec.mean) * concentration, n)
+
+
+def _flatten(entry: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{prefix}{key}_"))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat

@@ -1,0 +1,109 @@
+"""Firms and the supply graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import econsim
+from econsim.scenario import FirmSize, ScenarioError, SupplyGraph, Threshold
+from econsim.streams import Streams
+from econsim.supply import Adjacency, build_supply_graph
+from econsim.world import allocate, build_world, capability_thresholds, firm_sizes
+
+
+def test_allocation_is_exact_and_proportional():
+    counts = allocate(1000, [0.5, 0.3, 0.2 + 1e-9])
+    assert counts.sum() == 1000
+    assert counts.tolist() == [500, 300, 200]
+    assert allocate(7, [1, 1, 1]).sum() == 7
+
+
+def test_firm_sizes_follow_a_zipf_tail():
+    sizes = firm_sizes(FirmSize(exponent=1.06, min=1, max=1e9), 400_000, np.random.default_rng(3))
+    assert sizes.min() >= 1
+    tail = np.sort(sizes)[::-1][:4000]  # Hill estimator of the tail exponent
+    hill = 1 / np.mean(np.log(tail[:-1] / tail[-1]))
+    assert hill == pytest.approx(1.06, abs=0.06)
+
+
+def test_firm_sizes_respect_their_bounds():
+    sizes = firm_sizes(FirmSize(exponent=1.06, min=2, max=50), 10_000, np.random.default_rng(1))
+    assert sizes.min() >= 2 and sizes.max() <= 50
+
+
+def test_thresholds_have_the_requested_mean_and_sd():
+    theta = capability_thresholds(Threshold(mean=0.3, sd=0.1), 200_000, np.random.default_rng(2))
+    assert theta.mean() == pytest.approx(0.3, abs=0.002)
+    assert theta.std() == pytest.approx(0.1, abs=0.002)
+    assert capability_thresholds(
+        Threshold(mean=0.2, sd=0.0), 3, np.random.default_rng(0)
+    ).tolist() == [0.2, 0.2, 0.2]
+
+
+def test_firms_are_grouped_by_vertical_and_carry_task_shares(small):
+    world = build_world(small, Streams(1))
+    assert np.all(np.diff(world.firm_vertical) >= 0)
+    totals = np.bincount(world.firm_vertical, weights=world.firm_share)
+    assert totals == pytest.approx(np.ones(len(small.verticals)))
+
+
+def test_block_graph_keeps_the_requested_cross_vertical_share():
+    bounds = np.array([0, 20_000, 50_000, 100_000])
+    spec = SupplyGraph(kind="block", mean_degree=6, cross_vertical=0.25)
+    graph = build_supply_graph(spec, bounds, np.random.default_rng(4))
+    assert graph is not None
+    assert graph.degree.mean() == pytest.approx(6, rel=0.03)
+    source = np.repeat(np.arange(100_000), graph.degree)
+    cross = np.searchsorted(bounds, source, "right") != np.searchsorted(
+        bounds, graph.indices, "right"
+    )
+    assert cross.mean() == pytest.approx(0.25, abs=0.01)
+
+
+def test_barabasi_albert_graph_is_heavy_tailed():
+    spec = SupplyGraph(kind="barabasi_albert", mean_degree=6)
+    graph = build_supply_graph(spec, np.array([0, 20_000]), np.random.default_rng(5))
+    assert graph is not None
+    assert graph.degree.min() >= 3
+    assert graph.degree.max() > 30 * np.median(graph.degree)
+
+
+def test_complete_graph_means_mean_field():
+    spec = SupplyGraph(kind="complete")
+    assert build_supply_graph(spec, np.array([0, 10]), np.random.default_rng(0)) is None
+
+
+def test_an_edge_list_file_is_loaded_symmetrically(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("# supplier customer\n0 1\n1 2\n2 0\n2 3\n1 0\n")
+    graph = build_supply_graph(
+        SupplyGraph(kind="file", path=str(path)), np.array([0, 5]), np.random.default_rng(0)
+    )
+    assert graph is not None
+    assert graph.degree.tolist() == [2, 2, 3, 1, 0]
+    assert sorted(graph.neighbours(2).tolist()) == [0, 1, 3]
+    assert graph.to_networkx().number_of_edges() == 4
+
+
+def test_an_edge_list_with_unknown_firms_is_a_scenario_error(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_text("0 7\n")
+    with pytest.raises(ScenarioError, match=r"firm ids must lie in 0\.\.4"):
+        build_supply_graph(
+            SupplyGraph(kind="file", path=str(path)), np.array([0, 5]), np.random.default_rng(0)
+        )
+
+
+def test_adjacency_drops_loops_and_repeats():
+    graph = Adjacency.from_edges(np.array([[0, 0], [0, 1], [1, 0], [1, 2]]), 3)
+    assert graph.degree.tolist() == [1, 2, 1]
+
+
+def test_a_run_can_use_a_graph_file(tmp_path):
+    path = tmp_path / "ring.txt"
+    path.write_text("".join(f"{i} {(i + 1) % 300}\n" for i in range(300)))
+    scenario = econsim.load_scenario(
+        "bass", {"economy.firms": 300, "horizon": 3, "graph.kind": "file", "graph.path": str(path)}
+    )
+    assert econsim.simulate(scenario).timeseries["adoption"][-1] > 0
