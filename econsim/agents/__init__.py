@@ -1,0 +1,1 @@
+"""SimPy agents: thin processes that hold state and call the pure model."""

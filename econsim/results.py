@@ -1,0 +1,96 @@
+"""The results of a run: frames in memory, a folder of parquet files on disk.
+
+Each parquet file carries the resolved scenario, seed and version in its key-value
+metadata under ``econsim``, so a file alone says how it was made. A folder is written
+to a hidden staging folder and renamed into place, so a killed run leaves no half file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from econsim import metrics
+from econsim.scenario import Scenario
+
+TABLES = ("timeseries", "events", "summary")
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Results:
+    """Frames of one run, with the scenario and seed that made them."""
+
+    scenario: Scenario
+    seed: int
+    timeseries: pl.DataFrame
+    events: pl.DataFrame
+    summary: pl.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def breadth(self) -> pl.DataFrame:
+        """Verticals at expert level over time."""
+        return metrics.breadth(self.timeseries, self.scenario.capability.expert_threshold)
+
+    def metrics(self) -> dict[str, float | None]:
+        """Summary metrics as flat ``{"time_to_expert.healthcare": 2031.5, ...}``."""
+        return metrics.flatten(self.summary)
+
+    def provenance(self) -> dict[str, str]:
+        """Parquet key-value metadata: scenario, seed and version as JSON."""
+        stamp = {
+            "scenario": self.scenario.model_dump(mode="json"),
+            "seed": self.seed,
+            "version": self.manifest.get("version"),
+        }
+        return {"econsim": json.dumps(stamp, sort_keys=True)}
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the run's folder atomically; refuses to overwrite an existing one."""
+        folder = Path(folder)
+        if folder.exists():
+            raise FileExistsError(f"{folder} already exists")
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+        try:
+            staging.mkdir()
+            self.write_files(staging)
+            staging.rename(folder)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+        return folder
+
+    def write_files(self, folder: Path) -> None:
+        """Write the three tables and the manifest into an existing folder."""
+        metadata = self.provenance()
+        for name in TABLES:
+            frame: pl.DataFrame = getattr(self, name)
+            frame.write_parquet(folder / f"{name}.parquet", metadata=metadata)
+        text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
+        (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+
+def read_results(folder: str | Path) -> Results:
+    """Load a run folder written by :meth:`Results.write`."""
+    folder = Path(folder)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    return Results(
+        Scenario.model_validate(manifest["scenario"]),
+        int(manifest["seed"]),
+        manifest=manifest,
+        **frames,
+    )
+
+
+def read_provenance(path: str | Path) -> dict[str, Any]:
+    """The scenario, seed and version stored in one parquet file's metadata."""
+    stamp: dict[str, Any] = json.loads(pl.read_parquet_metadata(path)["econsim"])
+    return stamp

@@ -1,0 +1,50 @@
+"""DESIGN §6, the Bass limit: mean-field, gate open, pilots always succeed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import econsim
+from econsim.model.diffusion import bass_adoption
+
+
+def bass_error(p: float, q: float, firms: int = 20_000, seed: int = 1, **extra: object) -> float:
+    scenario = econsim.load_scenario(
+        "bass", {"verticals.market.p": p, "verticals.market.q": q, "economy.firms": firms, **extra}
+    )
+    series = econsim.simulate(scenario, seed=seed).timeseries
+    expected = bass_adoption(series["time"].to_numpy(), p, q)
+    return float(np.max(np.abs(series["adoption"].to_numpy() - expected)))
+
+
+@pytest.mark.parametrize(("p", "q"), [(0.03, 0.38), (0.01, 0.5), (0.1, 0.1), (0.005, 0.9)])
+def test_adoption_follows_the_closed_form_bass_curve(p, q):
+    assert bass_error(p, q) < 0.02
+
+
+def test_the_check_can_fail_when_the_model_is_not_bass():
+    # Half the firms never qualify (threshold above any capability): far from Bass.
+    error = bass_error(0.03, 0.38, **{"verticals.market.threshold": {"mean": 0.5, "sd": 0.45}})
+    assert error > 0.1
+
+
+def test_error_shrinks_with_more_firms():
+    assert bass_error(0.03, 0.38, firms=500) > bass_error(0.03, 0.38, firms=20_000)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(5))
+def test_bass_limit_holds_across_seeds(seed):
+    assert bass_error(0.02, 0.4, seed=seed) < 0.02
+
+
+def test_imitation_on_a_graph_spreads_more_slowly_than_mean_field():
+    scenario = econsim.load_scenario(
+        "bass", {"economy.firms": 5000, "horizon": 8, "verticals.market.p": 0.01}
+    )
+    mean_field = econsim.simulate(scenario).timeseries["adoption"][-1]
+    ring_like = econsim.simulate(
+        scenario.override({"graph.kind": "barabasi_albert", "graph.mean_degree": 2})
+    ).timeseries
+    assert ring_like["adoption"][-1] < mean_field

@@ -1,0 +1,242 @@
+"""Whole runs: reproducibility, releases, conservation of data, consistency of states."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+import econsim
+from econsim.agents.lab import assess
+from econsim.agents.market import DEPLOYED, PILOTING
+from econsim.model.diffusion import capture_share
+
+RIVAL = """
+extends = "baseline"
+name = "two_labs"
+horizon = 8.0
+[economy]
+firms = 4000
+[vertical_defaults]
+p = 0.2
+q = 0.6
+[verticals.software]
+lead_time = { median = 0.3, sigma = 0.8 }
+[labs.rival]
+verticals = ["software", "finance", "legal", "healthcare"]
+sample_efficiency = 1.5
+training_time = 0.25
+release_interval = 0.75
+"""
+
+
+@pytest.fixture(scope="module")
+def two_labs(tmp_path_factory: pytest.TempPathFactory) -> econsim.Simulation:
+    path = tmp_path_factory.mktemp("s") / "two_labs.toml"
+    path.write_text(RIVAL)
+    simulation = econsim.Simulation(econsim.load_scenario(path), seed=11)
+    simulation.results = simulation.run()  # type: ignore[attr-defined]
+    return simulation
+
+
+def test_same_seed_gives_identical_parquet_files(small, tmp_path):
+    for name in ("a", "b"):
+        econsim.simulate(small, seed=5).write(tmp_path / name)
+    econsim.simulate(small, seed=6).write(tmp_path / "c")
+    for table in ("timeseries", "events", "summary"):
+        a, b, c = ((tmp_path / run / f"{table}.parquet").read_bytes() for run in "abc")
+        assert a == b
+        if table != "summary":
+            assert a != c
+
+
+def test_the_scenario_seed_is_used_when_none_is_given(small):
+    assert econsim.simulate(small).seed == small.seed
+
+
+def test_no_nan_anywhere_and_shares_stay_in_range(two_labs):
+    series = two_labs.results.timeseries
+    assert series.null_count().sum_horizontal().item() == 0
+    numeric = series.select(pl.exclude("lab", "vertical"))
+    assert not any(numeric[c].is_nan().any() for c in numeric.columns)
+    for column in ("capability", "talk", "proxy", "adoption"):
+        assert series[column].min() >= 0 and series[column].max() <= 1
+
+
+def test_every_firm_is_in_exactly_one_state_and_counts_agree(two_labs):
+    market = two_labs.market
+    labs, verticals = market.deployed.shape
+    for state, counter in ((DEPLOYED, market.deployed), (PILOTING, market.piloting)):
+        serving = market.lab_of[market.state == state]
+        vertical = two_labs.world.firm_vertical[market.state == state]
+        counted = np.zeros((labs, verticals), dtype=np.int64)
+        np.add.at(counted, (serving, vertical), 1)
+        assert (counted == counter).all()
+    assert (market.race.idle == (market.state == 0)).all()
+
+
+def replay(two_labs):
+    """Each firm's piloting and deployed intervals, rebuilt from the event log alone."""
+    scenario = two_labs.scenario
+    end = scenario.start + scenario.horizon
+    labs = {name: i for i, name in enumerate(scenario.lab_names)}
+    open_at: dict[int, tuple[str, int, float]] = {}
+    intervals = []
+    allowed = {
+        None: {"pilot_start"},
+        "pilot": {"pilot_success", "pilot_failure"},
+        "deployed": {"renewal", "switch", "churn"},
+    }
+    for time, event, lab, firm, value in (
+        two_labs.results.events.filter(pl.col("firm").is_not_null())
+        .select("time", "event", "lab", "firm", "value")
+        .rows()
+    ):
+        state = open_at.get(firm, (None,))[0]
+        assert event in allowed[state], f"firm {firm}: {event} while {state}"
+        if state is not None:
+            kind, serving, since = open_at.pop(firm)
+            old = labs[scenario.lab_names[int(value)]] if event == "switch" else serving
+            intervals.append((firm, kind, old, since, time))
+        if event == "pilot_start":
+            open_at[firm] = ("pilot", labs[lab], time)
+        elif event in ("pilot_success", "renewal", "switch"):
+            open_at[firm] = (
+                "deployed",
+                labs[lab] if event != "pilot_success" else open_at.get(firm, ("", labs[lab], 0))[1],
+                time,
+            )
+    intervals += [(f, kind, lab, since, end) for f, (kind, lab, since) in open_at.items()]
+    return intervals
+
+
+def test_data_received_equals_data_generated_times_consent_exactly(two_labs):
+    world, scenario = two_labs.world, two_labs.scenario
+    v = world.verticals
+    per_share = v.volume * capture_share(v.tokenizability, scenario.capability.actuation)
+    received = np.zeros(two_labs.market.deployed.shape)
+    stock = np.tile(
+        v.corpus_practice * np.exp(-v.drift * scenario.horizon), (len(scenario.labs), 1)
+    )
+    end = scenario.start + scenario.horizon
+    for firm, kind, lab, since, until in replay(two_labs):
+        vertical = world.firm_vertical[firm]
+        weight = 1.0 if kind == "deployed" else v.pilot_data[vertical]
+        rate = world.firm_share[firm] * per_share[vertical] * weight * v.consent[vertical]
+        received[lab, vertical] += rate * (until - since)
+        drift = v.drift[vertical]
+        stock[lab, vertical] += (
+            rate * (math.exp(-drift * (end - until)) - math.exp(-drift * (end - since))) / drift
+        )
+    final = two_labs.results.timeseries.filter(pl.col("time") == end)
+    shape = received.shape
+    assert final["data_received"].to_numpy().reshape(shape) == pytest.approx(received, rel=1e-9)
+    assert final["practice_data"].to_numpy().reshape(shape) == pytest.approx(stock, rel=1e-9)
+    assert received.sum() > 0
+
+
+def test_consent_scales_what_labs_receive(two_labs):
+    ledger = two_labs.ledger
+    assert ledger.received == pytest.approx(
+        ledger.generated * two_labs.world.verticals.consent + ledger.licensed
+    )
+
+
+def test_without_deployments_practice_data_decays_exactly(small):
+    quiet = small.override({f"verticals.{v}.p": 0.0 for v in small.verticals})
+    series = econsim.simulate(quiet).timeseries.filter(pl.col("vertical") == "software")
+    drift, corpus = quiet.verticals["software"].drift, quiet.verticals["software"].corpus_practice
+    elapsed = series["time"].to_numpy() - quiet.start
+    assert series["practice_data"].to_numpy() == pytest.approx(
+        corpus * np.exp(-drift * elapsed), rel=1e-12
+    )
+    assert series["deployed"].sum() == 0
+
+
+def test_capability_changes_only_at_releases(two_labs):
+    results = two_labs.results
+    releases = results.events.filter(pl.col("event") == "release")
+    for lab in two_labs.scenario.lab_names:
+        series = results.timeseries.filter(pl.col("lab") == lab).pivot(
+            "vertical", index="time", values="capability"
+        )
+        changed = np.flatnonzero(np.any(np.diff(series.drop("time").to_numpy(), axis=0) != 0, 1))
+        times = series["time"].to_numpy()
+        released = releases.filter(pl.col("lab") == lab)["time"].to_numpy()
+        for i in changed:
+            assert np.any((released > times[i]) & (released <= times[i + 1] + 1e-9))
+
+
+def test_a_release_is_trained_on_the_data_at_its_training_start(two_labs):
+    # rival: trains 0.25 y, releases every 0.75 y: training starts at start + 0.75 k.
+    scenario, results = two_labs.scenario, two_labs.results
+    snapshot_time = scenario.start + 1.5
+    at = results.timeseries.filter(
+        (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time))
+    )
+    model = assess(
+        at["practice_data"].to_numpy(),
+        at["synthetic_data"].to_numpy(),
+        1.5,
+        two_labs.world.verticals,
+        scenario.capability,
+        snapshot_time + 0.25,
+    )
+    after = results.timeseries.filter(
+        (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time + 0.5))
+    )
+    assert after["capability"].to_numpy() == pytest.approx(model.real, rel=1e-9)
+
+
+def test_firms_choose_between_labs_and_switch(two_labs):
+    events = two_labs.results.events
+    software = events.filter(pl.col("vertical") == "software")
+    assert set(software.filter(pl.col("event") == "pilot_start")["lab"]) == {"frontier", "rival"}
+    assert events.filter(pl.col("vertical") == "manufacturing")["lab"].unique().to_list() == [
+        "frontier"
+    ]
+
+
+def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
+    results = econsim.simulate(small, seed=3)
+    folder = results.write(tmp_path / "run")
+    again = econsim.read_results(folder)
+    assert again.scenario == small and again.seed == 3
+    assert again.timeseries.equals(results.timeseries)
+    assert again.events.equals(results.events)
+    stamp = econsim.read_provenance(folder / "events.parquet")
+    assert stamp["seed"] == 3 and stamp["scenario"]["name"] == small.name
+
+
+def test_a_failed_write_leaves_nothing_behind(small, tmp_path, monkeypatch):
+    results = econsim.simulate(small)
+
+    def explode(self, folder: Path) -> None:
+        (folder / "timeseries.parquet").write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(econsim.Results, "write_files", explode)
+    with pytest.raises(OSError, match="disk full"):
+        results.write(tmp_path / "run")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_summary_metrics_are_consistent_with_the_timeseries(two_labs):
+    results = two_labs.results
+    metrics = results.metrics()
+    threshold = two_labs.scenario.capability.expert_threshold
+    assert metrics["breadth"] == results.breadth()["breadth"][-1]
+    for vertical in two_labs.scenario.vertical_names:
+        series = results.timeseries.filter(pl.col("vertical") == vertical)
+        best = series.group_by("time").agg(pl.col("capability").max()).sort("time")
+        reached = best.filter(pl.col("capability") >= threshold)["time"]
+        expected = reached.min() if reached.len() else None
+        assert metrics[f"time_to_expert.{vertical}"] == expected
+    counts = defaultdict(float)
+    for lab in two_labs.scenario.lab_names:
+        counts[lab] = metrics[f"deployed.{lab}"]
+    assert sum(counts.values()) == two_labs.market.deployed.sum()
