@@ -43,7 +43,9 @@ def measure(scenario: str, firms: int, seed: int) -> dict[str, float]:
     """One run in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", CHILD, scenario, str(firms), str(seed)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
