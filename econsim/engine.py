@@ -11,13 +11,17 @@ import platform
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import simpy
 
 from econsim import metrics
+from econsim.agents.holders import DataHolder
+from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent
 from econsim.agents.market import Market
+from econsim.conditions import Conditions
 from econsim.ledger import PracticeLedger
 from econsim.record import Event, EventLog, TimeSeries
 from econsim.results import Results
@@ -49,40 +53,29 @@ class Simulation:
         streams = Streams(self.seed)
         self.world = build_world(scenario, streams)
         self.env = simpy.Environment(initial_time=scenario.start)
-        labs, verticals = scenario.labs, self.world.verticals
-        synthetic = np.array([[lab.synthetic_rate] * len(verticals.names) for lab in labs.values()])
-        self.ledger = PracticeLedger(
-            len(labs), verticals, scenario.start, scenario.capability.actuation, synthetic
-        )
-        self.labs = [
-            LabAgent(i, name, spec, verticals, scenario.capability, self.ledger, scenario.start)
-            for i, (name, spec) in enumerate(labs.items())
-        ]
+        self.conditions = Conditions(scenario)
         self.log = EventLog()
+        self.ledger = PracticeLedger(len(scenario.labs), self.conditions, scenario.start)
+        self.labs = [
+            LabAgent(i, name, self.conditions, self.ledger, scenario.start)
+            for i, name in enumerate(scenario.labs)
+        ]
         self.market = Market(
-            self.env,
-            self.world,
-            self.labs,
-            self.ledger,
-            self.log,
-            streams,
-            scenario.market,
-            scenario.economy.size_elasticity,
+            self.env, self.world, self.conditions, self.labs, self.ledger, self.log, streams
         )
+        self.holders = [
+            DataHolder(name, self.conditions, self.labs, self.ledger, self.log, scenario.start)
+            for name in scenario.holders
+        ]
         steps = round(scenario.horizon * scenario.reports_per_year)
         self.report_times = scenario.start + np.arange(steps + 1) / scenario.reports_per_year
-        self.series = TimeSeries(self.report_times, len(self.labs), len(verticals.names))
+        self.series = TimeSeries(self.report_times, len(self.labs), len(scenario.verticals))
         self.build_seconds = time.perf_counter() - clock
 
     def run(self, progress: Progress | None = None) -> Results:
         """Simulate to the horizon; ``progress(now)`` is called at every report."""
         clock = time.perf_counter()
-        self.market.start()
-        for lab in self.labs:
-            self.log.add(
-                self.env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean())
-            )
-            self.env.process(lab.process(self.env, self.market.on_release))
+        self._start_processes()
         for index, when in enumerate(self.report_times.tolist()):
             # SimPy stops *before* events at `until`; a report at t includes events at t.
             self.env.run(until=math.nextafter(when, math.inf))
@@ -91,12 +84,59 @@ class Simulation:
                 progress(when)
         return self._results(time.perf_counter() - clock)
 
+    def _start_processes(self) -> None:
+        env, step = self.env, 1.0 / self.scenario.steps_per_year
+        for lab in self.labs:
+            self._deployers_changed(lab)
+            self.log.add(env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
+            env.process(lab.training(env, self._released))
+            env.process(lab.operations(env, step, self.market.adoption, self._offers_changed))
+        self.market.refresh()
+        for holder in self.holders:
+            env.process(holder.process(env))
+        env.process(economy(env, self.conditions, self.ledger, self.market.adoption, step))
+        env.process(interventions(env, self.scenario.interventions, self.apply))
+
+    # ------------------------------------------------------------ callbacks
+
+    def _released(self, lab: LabAgent) -> None:
+        self.ledger.set_capability(lab.index, self.env.now, lab.model.real)
+        self.log.add(self.env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
+        self.market.on_release(lab)
+
+    def _offers_changed(self, lab: LabAgent) -> None:
+        campaign = getattr(lab.strategy, "campaign", -1)
+        self.log.add(self.env.now, Event.CAMPAIGN, lab.index, campaign)
+        self.market.refresh()
+
+    def _deployers_changed(self, lab: LabAgent) -> None:
+        self.ledger.advance_all(self.env.now)
+        self.ledger.deployer[lab.index] = [
+            lab.strategy.is_deployer(v) for v in range(len(self.scenario.verticals))
+        ]
+        self.ledger.reload_parameters()
+
+    def apply(self, changes: dict[str, Any], index: int = -1) -> None:
+        """Set scenario keys now (an intervention); every agent sees them from now on."""
+        now = self.env.now
+        self.ledger.advance_all(now)
+        self.conditions.replace(self.conditions.scenario.override(changes))
+        for lab in self.labs:
+            lab.rescore()
+            self._deployers_changed(lab)
+        self.market.refresh()
+        self.log.add(now, Event.INTERVENTION, -1, -1, value=index)
+
+    # ------------------------------------------------------------ recording
+
     def _report(self, index: int, now: float) -> None:
         self.ledger.advance_all(now)
         models = [lab.model for lab in self.labs]
         real = np.array([m.real for m in models])
         proxy = np.array([m.proxy for m in models])
-        counts = self.world.firm_counts()
+        per_lab = np.ones_like(real)
+        output = self.ledger.deployed_share * self.conditions.verticals.output_value * real
+        price = np.array([[lab.spec.finance.price_share] for lab in self.labs])
         self.series.store(
             index,
             {
@@ -107,12 +147,17 @@ class Simulation:
                 "practice_data": self.ledger.real,
                 "synthetic_data": self.ledger.synthetic,
                 "data_received": self.ledger.received,
-                "sample_efficiency": np.array([[lab.efficiency] for lab in self.labs])
-                * np.ones_like(real),
+                "licensed_data": self.ledger.licensed,
+                "environments": np.array([lab.environments for lab in self.labs]),
+                "sample_efficiency": np.array([[lab.efficiency] for lab in self.labs]) * per_lab,
+                "compute": np.array([[lab.compute] for lab in self.labs]) * per_lab,
+                "researchers": np.array([[lab.labour] for lab in self.labs]) * per_lab,
                 "piloting": self.market.piloting,
                 "deployed": self.market.deployed,
                 "churned": self.market.churned,
-                "adoption": self.market.deployed / np.maximum(counts, 1),
+                "adoption": self.market.adoption(),
+                "ai_output": output,
+                "revenue": price * output,
             },
         )
 

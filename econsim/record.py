@@ -27,7 +27,9 @@ class Event(IntEnum):
     SWITCH = 5
     CHURN = 6
     LICENCE = 7
-    INTERVENTION = 8
+    DELIVERY = 8
+    INTERVENTION = 9
+    CAMPAIGN = 10
 
 
 class EventLog:
@@ -87,19 +89,10 @@ def _names(codes: NDArray[np.integer], names: Sequence[str]) -> pl.Series:
 
 
 METRICS = (
-    "capability",
-    "talk",
-    "proxy",
-    "gap",
-    "practice_data",
-    "synthetic_data",
-    "data_received",
-    "sample_efficiency",
-    "piloting",
-    "deployed",
-    "churned",
-    "adoption",
-)
+    "capability", "talk", "proxy", "gap", "practice_data", "synthetic_data",
+    "data_received", "licensed_data", "environments", "sample_efficiency", "compute",
+    "researchers", "piloting", "deployed", "churned", "adoption", "ai_output", "revenue",
+)  # fmt: skip
 
 
 class TimeSeries:

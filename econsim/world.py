@@ -1,10 +1,8 @@
-"""The world of one run: verticals as live parameter tables, firms, supply graph."""
+"""The world of one run: firms as struct-of-arrays, grouped by vertical, and the supply graph."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -16,44 +14,11 @@ from econsim.supply import Adjacency, build_supply_graph
 FloatArray = NDArray[np.float64]
 
 
-class ParameterTable:
-    """Live parameters of named entities (verticals, labs), one array per key.
-
-    Built from the scenario; interventions write to it while a run is going, and the
-    model reads it where it uses a parameter, so a change takes effect at its time.
-    Nested keys are joined with ``_``: ``lead_time.median`` is ``lead_time_median``.
-    """
-
-    def __init__(self, entries: Mapping[str, Any]) -> None:
-        self.names = list(entries)
-        rows = [_flatten(entry.model_dump()) for entry in entries.values()]
-        self._columns = {
-            key: np.array([row[key] for row in rows], dtype=float)
-            for key, value in rows[0].items()
-            if isinstance(value, int | float) and not isinstance(value, bool)
-        }
-
-    def __getattr__(self, key: str) -> FloatArray:
-        try:
-            return self.__dict__["_columns"][key]  # type: ignore[no-any-return]
-        except KeyError:
-            raise AttributeError(key) from None
-
-    def keys(self) -> list[str]:
-        """The numeric parameters held (nested keys joined with ``_``)."""
-        return list(self._columns)
-
-    def set(self, name: str, key: str, value: float) -> None:
-        """Set ``key`` (dotted or joined) of entity ``name``."""
-        self._columns[key.replace(".", "_")][self.names.index(name)] = value
-
-
 @dataclass
 class World:
     """Firms as struct-of-arrays, grouped by vertical: firms ``bounds[v]:bounds[v+1]``."""
 
     scenario: Scenario
-    verticals: ParameterTable
     bounds: NDArray[np.int64]
     firm_vertical: NDArray[np.int16]
     firm_size: FloatArray
@@ -96,9 +61,7 @@ def build_world(scenario: Scenario, streams: Streams) -> World:
         ]
     )
     graph = build_supply_graph(scenario.graph, bounds, streams.rng("graph"))
-    return World(
-        scenario, ParameterTable(scenario.verticals), bounds, vertical, sizes, thresholds, graph
-    )
+    return World(scenario, bounds, vertical, sizes, thresholds, graph)
 
 
 def allocate(total: int, shares: list[float]) -> NDArray[np.int64]:
@@ -127,13 +90,3 @@ def capability_thresholds(spec: Threshold, n: int, rng: np.random.Generator) -> 
         return np.full(n, spec.mean)
     concentration = spec.mean * (1 - spec.mean) / spec.sd**2 - 1
     return rng.beta(spec.mean * concentration, (1 - spec.mean) * concentration, n)
-
-
-def _flatten(entry: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in entry.items():
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{prefix}{key}_"))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat

@@ -26,11 +26,15 @@ p = 0.2
 q = 0.6
 [verticals.software]
 lead_time = { median = 0.3, sigma = 0.8 }
+[labs.frontier]
+internal_use = 0.0              # no internal-use inflow: stocks come from firms alone
 [labs.rival]
 verticals = ["software", "finance", "legal", "healthcare"]
 sample_efficiency = 1.5
 training_time = 0.25
 release_interval = 0.75
+internal_use = 0.0
+research = { productivity = 0.0 }   # A stays 1.5
 """
 
 
@@ -116,8 +120,8 @@ def replay(two_labs):
 
 def test_data_received_equals_data_generated_times_consent_exactly(two_labs):
     world, scenario = two_labs.world, two_labs.scenario
-    v = world.verticals
-    per_share = v.volume * capture_share(v.tokenizability, scenario.capability.actuation)
+    v = two_labs.conditions.verticals
+    per_share = v.volume * capture_share(v.tokenizability, two_labs.ledger.actuation)
     received = np.zeros(two_labs.market.deployed.shape)
     stock = np.tile(
         v.corpus_practice * np.exp(-v.drift * scenario.horizon), (len(scenario.labs), 1)
@@ -141,9 +145,9 @@ def test_data_received_equals_data_generated_times_consent_exactly(two_labs):
 
 def test_consent_scales_what_labs_receive(two_labs):
     ledger = two_labs.ledger
-    assert ledger.received == pytest.approx(
-        ledger.generated * two_labs.world.verticals.consent + ledger.licensed
-    )
+    consent = two_labs.conditions.verticals.consent
+    assert ledger.consented == pytest.approx(ledger.generated * consent, rel=1e-12)
+    assert ledger.received == pytest.approx(ledger.consented + ledger.internal + ledger.licensed)
 
 
 def test_without_deployments_practice_data_decays_exactly(small):
@@ -182,7 +186,7 @@ def test_a_release_is_trained_on_the_data_at_its_training_start(two_labs):
         at["practice_data"].to_numpy(),
         at["synthetic_data"].to_numpy(),
         1.5,
-        two_labs.world.verticals,
+        two_labs.conditions.verticals,
         scenario.capability,
         snapshot_time + 0.25,
     )

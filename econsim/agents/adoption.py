@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.conditions import ParameterTable
 from econsim.model.diffusion import smooth_step
 from econsim.sumtree import SumTree
 from econsim.world import World
@@ -24,8 +25,11 @@ FloatArray = NDArray[np.float64]
 class AdoptionRace:
     """Hazards of idle firms, grouped by vertical, with O(log n) picks and updates."""
 
-    def __init__(self, world: World, size_weight: FloatArray, gate_width: float) -> None:
+    def __init__(
+        self, world: World, verticals: ParameterTable, size_weight: FloatArray, gate_width: float
+    ) -> None:
         self.world = world
+        self.verticals = verticals
         self.gate_width = gate_width
         self.size_weight = size_weight
         self.lo: list[int] = world.bounds[:-1].tolist()
@@ -47,8 +51,7 @@ class AdoptionRace:
 
     def reload_parameters(self) -> None:
         """Re-read p and q (after an intervention changed them)."""
-        params = self.world.verticals
-        self._p, self._q = params.p.tolist(), params.q.tolist()
+        self._p, self._q = self.verticals.p.tolist(), self.verticals.q.tolist()
         self._stale.update(range(len(self.counts)))
 
     # ------------------------------------------------------------ rates and picks

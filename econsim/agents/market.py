@@ -14,13 +14,14 @@ from typing import cast
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from econsim.agents.adoption import AdoptionRace
 from econsim.agents.lab import LabAgent
+from econsim.conditions import Conditions
 from econsim.ledger import PracticeLedger
 from econsim.model.diffusion import smooth_step_at
 from econsim.record import Event, EventLog
-from econsim.scenario import Market as MarketSettings
 from econsim.streams import Streams
 from econsim.world import World
 
@@ -34,16 +35,16 @@ class Market:
         self,
         env: simpy.Environment,
         world: World,
+        conditions: Conditions,
         labs: Sequence[LabAgent],
         ledger: PracticeLedger,
         log: EventLog,
         streams: Streams,
-        settings: MarketSettings,
-        size_elasticity: float,
     ) -> None:
         self.env, self.world, self.labs, self.ledger, self.log = env, world, labs, ledger, log
-        self.settings = settings
-        self.params = world.verticals
+        self.conditions = conditions
+        self.settings = conditions.scenario.market
+        self.params = conditions.verticals
         self.state = np.zeros(world.firms, dtype=np.int8)
         self.lab_of = np.full(world.firms, -1, dtype=np.int16)
         self.share = world.firm_share.tolist()
@@ -53,27 +54,33 @@ class Market:
         self.piloting = np.zeros(shape, dtype=np.int64)
         self.deployed = np.zeros(shape, dtype=np.int64)
         self.churned = np.zeros(shape, dtype=np.int64)
-        weight = (world.firm_size / np.median(world.firm_size)) ** size_elasticity
-        self.race = AdoptionRace(world, weight, settings.gate_width)
-        self.adoption = streams.draws("adoption")
-        self.pilots = streams.draws("pilots")
-        self.contracts = streams.draws("contracts")
+        elasticity = conditions.scenario.economy.size_elasticity
+        weight = (world.firm_size / np.median(world.firm_size)) ** elasticity
+        self.race = AdoptionRace(world, self.params, weight, self.settings.gate_width)
+        self._adoption_draws = streams.draws("adoption")
+        self._pilot_draws = streams.draws("pilots")
+        self._contract_draws = streams.draws("contracts")
         self._token = 0
 
     # ------------------------------------------------------------ capability changes
 
-    def start(self) -> None:
-        """Open the market with the labs' initial models."""
-        for v in range(len(self.params.names)):
+    def on_release(self, lab: LabAgent) -> None:
+        """A lab released a model: firms see the new scores from now on."""
+        self.refresh(np.flatnonzero(lab.offers).tolist())
+
+    def refresh(self, verticals: Sequence[int] | None = None) -> None:
+        """Recompute gates where scores or offers changed (all verticals by default)."""
+        self.settings = self.conditions.scenario.market
+        self.race.gate_width = self.settings.gate_width
+        self.race.reload_parameters()
+        everything = range(len(self.params.names))
+        for v in everything if verticals is None else verticals:
             self.race.refresh(v, self.best_score(v))
         self._schedule_adoption()
 
-    def on_release(self, lab: LabAgent) -> None:
-        """A lab released a model: firms see the new scores from now on."""
-        self.log.add(self.env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
-        for v in np.flatnonzero(lab.offers).tolist():
-            self.race.refresh(v, self.best_score(v))
-        self._schedule_adoption()
+    def adoption(self) -> NDArray[np.float64]:
+        """Deployed firms per (lab, vertical) as a share of the vertical's firms."""
+        return self.deployed / np.maximum(self.world.firm_counts(), 1)
 
     def best_score(self, vertical: int) -> float | None:
         """Best benchmark score on offer in a vertical (None: no lab sells there)."""
@@ -85,12 +92,15 @@ class Market:
         offering = [lab for lab in self.labs if lab.offers[vertical]]
         if len(offering) == 1:
             return offering[0].index
-        utility = np.array([lab.model.proxy[vertical] for lab in offering])
+        price = self.settings.price_sensitivity
+        utility = np.array(
+            [lab.model.proxy[vertical] - price * lab.spec.finance.price_share for lab in offering]
+        )
         utility += self.settings.switching_cost * np.array(
             [lab.index == incumbent for lab in offering]
         )
         weight = np.exp((utility - utility.max()) / self.settings.choice_temperature)
-        target = self.adoption.uniform() * weight.sum()
+        target = self._adoption_draws.uniform() * weight.sum()
         pick = min(int(np.searchsorted(np.cumsum(weight), target, side="right")), len(offering) - 1)
         return offering[pick].index
 
@@ -107,13 +117,13 @@ class Market:
         self._token += 1
         rate = self.race.total_rate()
         if rate > 0.0:
-            timer = self.env.timeout(self.adoption.exponential() / rate, value=self._token)
+            timer = self.env.timeout(self._adoption_draws.exponential() / rate, value=self._token)
             timer.callbacks.append(self._on_adoption)
 
     def _on_adoption(self, event: simpy.Event) -> None:
         if event.value != self._token:
             return
-        firm = self.race.pick(self.adoption.uniform())
+        firm = self.race.pick(self._adoption_draws.uniform())
         if firm is not None:
             self._start_pilot(firm, self.choose_lab(self.vertical_of[firm]))
         self._schedule_adoption()
@@ -126,8 +136,13 @@ class Market:
         self.state[firm], self.lab_of[firm] = PILOTING, lab
         self.piloting[lab, v] += 1
         self.ledger.change_exposure(lab, v, now, piloting=self.share[firm])
-        median, sigma = self.params.lead_time_median[v], self.params.lead_time_sigma[v]
-        lead = float(median) * math.exp(float(sigma) * self.pilots.normal()) if median > 0 else 0.0
+        median, sigma = (
+            float(self.params.lead_time_median[v]),
+            float(self.params.lead_time_sigma[v]),
+        )
+        lead = median * math.exp(sigma * self._pilot_draws.normal()) if median > 0 else 0.0
+        if self.labs[lab].strategy.is_deployer(v):  # the lab integrates its own deployment
+            lead *= self.labs[lab].spec.conquest.lead_time_factor
         self.log.add(now, Event.PILOT_START, lab, v, firm, lead)
         self._after(lead, firm, self._on_pilot_end)
 
@@ -137,7 +152,7 @@ class Market:
         self.piloting[lab, v] -= 1
         self.ledger.change_exposure(lab, v, now, piloting=-self.share[firm])
         chance = float(self.params.pilot_success[v]) * self._fit(firm, lab)
-        if self.pilots.uniform() < chance:
+        if self._pilot_draws.uniform() < chance:
             self.log.add(now, Event.PILOT_SUCCESS, lab, v, firm, chance)
             self._deploy(firm, lab)
         else:
@@ -156,7 +171,7 @@ class Market:
         firm = cast(int, event.value)
         lab, v, now = int(self.lab_of[firm]), self.vertical_of[firm], self.env.now
         keep = (1.0 - float(self.params.churn[v])) * self._fit(firm, lab)
-        if self.contracts.uniform() >= keep:
+        if self._contract_draws.uniform() >= keep:
             self._serve(firm, lab, -1)
             self.race.deployment_changed(firm, -1)
             self.churned[lab, v] += 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -42,9 +44,22 @@ def grounded_synthetic(
     return np.asarray(share * capped, float)
 
 
-def transfer_matrix(verticals: int, generalization: float) -> Array:
-    """``T[w, v]``: the weight of vertical w's data in vertical v (zero diagonal)."""
-    return generalization * (1.0 - np.eye(verticals))
+def transfer_matrix(
+    verticals: Sequence[str] | int,
+    generalization: float,
+    explicit: Mapping[str, Mapping[str, float]] | None = None,
+) -> Array:
+    """``T[w, v]``: the weight of one episode of vertical w's data in vertical v.
+
+    ``generalization`` between every pair of distinct verticals, except the pairs that
+    ``explicit`` names (``{"software": {"finance": 0.1}}``: source, then target).
+    """
+    names: list[object] = list(range(verticals)) if isinstance(verticals, int) else list(verticals)
+    matrix = generalization * (1.0 - np.eye(len(names)))
+    for source, targets in (explicit or {}).items():
+        for target, weight in targets.items():
+            matrix[names.index(source), names.index(target)] = weight
+    return np.asarray(matrix, float)
 
 
 def effective_data(efficiency: ArrayLike, own: ArrayLike, transfer: NDArray[np.float64]) -> Array:

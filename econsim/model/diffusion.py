@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from econsim.scenario import Actuation
 
 Array = NDArray[np.float64]
 
@@ -37,6 +43,12 @@ def capture_share(tokenizability: ArrayLike, actuation: ArrayLike) -> Array:
     """Share of a task a deployment can record: ``τ + (1 - τ) · actuation``."""
     tau = np.asarray(tokenizability, float)
     return np.asarray(tau + (1 - tau) * np.asarray(actuation, float), float)
+
+
+def actuation_level(now: float, spec: Actuation) -> float:
+    """Actuation at ``now``: a logistic from ``initial`` towards ``ceiling``."""
+    rise = 0.5 * (1.0 + math.tanh(0.5 * spec.rate * (now - spec.midpoint)))  # no overflow
+    return spec.initial + (spec.ceiling - spec.initial) * rise
 
 
 def bass_adoption(t: ArrayLike, p: float, q: float) -> Array:

@@ -1,4 +1,4 @@
-"""Scenarios: the validated, frozen description of one simulated economy.
+"""Loading scenarios: TOML files, inheritance, overrides, and errors that name keys.
 
 A scenario is a TOML file. It may ``extends`` another scenario (deep merge, the child
 wins), give ``[vertical_defaults]`` that every vertical inherits, and be overridden
@@ -15,15 +15,13 @@ import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ValidationError
+
+from econsim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "baseline"
-
-Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
 
 
 class ScenarioError(ValueError):
@@ -39,183 +37,12 @@ class ScenarioError(ValueError):
             super().__init__(head + f"{len(problems)} problems\n  " + "\n  ".join(problems))
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Threshold(_Frozen):
-    """Firms' capability thresholds θ: a Beta distribution given by mean and sd."""
-
-    mean: Probability = 0.5
-    sd: NonNegative = 0.15
-
-    @model_validator(mode="after")
-    def _feasible(self) -> Threshold:
-        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
-            raise ValueError(
-                f"sd {self.sd} is too large for mean {self.mean}: a Beta distribution "
-                f"needs sd² < mean·(1 - mean)"
-            )
-        return self
-
-
-class LeadTime(_Frozen):
-    """Pilot integration lead time in years: lognormal with a median and log-sd."""
-
-    median: NonNegative = 0.25
-    sigma: NonNegative = 0.5
-
-
-class Vertical(_Frozen):
-    """A sector of the economy (DESIGN 2.1); rates are per year, data in episodes.
-
-    ``volume`` is the practice episodes the whole vertical performs in a year and
-    ``output_value`` its yearly output in USD; each firm carries its employment share.
-    """
-
-    firm_share: Positive
-    tokenizability: Probability
-    corpus_practice: NonNegative
-    corpus_descriptive: NonNegative
-    data_scale: Positive
-    learning_slope: Positive
-    simulability: Probability = 0.0
-    market_coupling: Probability = 0.0
-    eval_validity: Probability = 0.5
-    drift: NonNegative = 0.1
-    p: NonNegative = 0.03
-    q: NonNegative = 0.38
-    threshold: Threshold = Threshold()
-    lead_time: LeadTime = LeadTime()
-    pilot_success: Probability = 0.5
-    pilot_data: Probability = 0.25
-    contract_years: Positive = 2.0
-    cooldown: NonNegative = 1.0
-    churn: Probability = 0.1
-    consent: Probability = 0.5
-    volume: NonNegative = 1.0e9
-    output_value: NonNegative = 1.0e11
-
-
-class Lab(_Frozen):
-    """An AI lab: what it sells, how efficient its training is, how often it ships."""
-
-    strategy: Literal["broad"] = "broad"
-    verticals: list[str] | Literal["all"] = "all"
-    sample_efficiency: Positive = 1.0
-    training_time: Positive = 0.5
-    release_interval: Positive = 0.5
-    synthetic_rate: NonNegative = 0.0
-
-    @model_validator(mode="after")
-    def _cycle(self) -> Lab:
-        if self.release_interval < self.training_time:
-            raise ValueError(
-                f"release_interval {self.release_interval} is shorter than training_time "
-                f"{self.training_time}: a lab trains one model at a time"
-            )
-        return self
-
-
-class FirmSize(_Frozen):
-    """Employees per firm: a Pareto (Zipf) tail, truncated to [min, max]."""
-
-    exponent: Positive = 1.06
-    min: Annotated[float, Field(ge=1)] = 1.0
-    max: Annotated[float, Field(ge=1)] = 1.0e5
-
-    @model_validator(mode="after")
-    def _ordered(self) -> FirmSize:
-        if self.max < self.min:
-            raise ValueError(f"max {self.max} is below min {self.min}")
-        return self
-
-
-class Economy(_Frozen):
-    """The population of firms."""
-
-    firms: Annotated[int, Field(ge=1, le=50_000_000)] = 100_000
-    firm_size: FirmSize = FirmSize()
-    size_elasticity: Annotated[float, Field(ge=0, le=1)] = 0.0
-
-
-class SupplyGraph(_Frozen):
-    """Supplier/customer ties over which imitation spreads."""
-
-    kind: Literal["block", "barabasi_albert", "complete", "file"] = "block"
-    mean_degree: Positive = 6.0
-    cross_vertical: Probability = 0.2
-    path: str | None = None
-
-    @model_validator(mode="after")
-    def _path_for_file(self) -> SupplyGraph:
-        if self.kind == "file" and not self.path:
-            raise ValueError("kind 'file' needs path = an edge-list file")
-        return self
-
-
-class Capability(_Frozen):
-    """How data becomes capability, across verticals."""
-
-    expert_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
-    generalization: Probability = 0.05
-    grounding: NonNegative = 1.0
-    actuation: Probability = 0.0
-
-
-class Market(_Frozen):
-    """How firms perceive and choose models."""
-
-    gate_width: Positive = 0.1
-    choice_temperature: Positive = 0.05
-    switching_cost: NonNegative = 0.05
-
-
-class Scenario(_Frozen):
-    """One economy, its labs and its horizon: everything a run needs but the seed."""
-
-    name: str
-    description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
-    start: float = 2023.0
-    horizon: Annotated[float, Field(gt=0, le=200)] = 20.0
-    reports_per_year: Annotated[int, Field(ge=1, le=365)] = 12
-    economy: Economy = Economy()
-    graph: SupplyGraph = SupplyGraph()
-    capability: Capability = Capability()
-    market: Market = Market()
-    verticals: Annotated[dict[str, Vertical], Field(min_length=1)]
-    labs: Annotated[dict[str, Lab], Field(min_length=1)]
-
-    @property
-    def vertical_names(self) -> list[str]:
-        """Vertical names in scenario order."""
-        return list(self.verticals)
-
-    @property
-    def lab_names(self) -> list[str]:
-        """Lab names in scenario order."""
-        return list(self.labs)
-
-    def override(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A copy with ``{"key.path": value}`` overrides applied and re-validated."""
-        raw = self.model_dump(mode="json")
-        _apply_overrides(raw, overrides)
-        return _validate(raw, source=f"scenario {self.name!r}")
-
-    def to_toml(self) -> str:
-        """The resolved scenario as TOML text."""
-        import tomli_w
-
-        return tomli_w.dumps(_drop_none(self.model_dump(mode="json")))
-
-
 # ---------------------------------------------------------------- loading
 
 
 def scenario_dirs() -> list[Path]:
     """Folders that hold the bundled scenario library (installed, then checkout)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the econsim package
     return [d for d in (here / "_scenarios", here.parent / "scenarios") if d.is_dir()]
 
 
@@ -263,9 +90,9 @@ def load_scenario(
     raw = _read_with_parents(path, seen=())
     if not isinstance(overrides, Mapping):
         overrides = parse_assignments(overrides, source=str(path))
-    _apply_overrides(raw, overrides, source=str(path))
+    apply_overrides(raw, overrides, source=str(path))
     raw.setdefault("name", path.stem)
-    return _validate(_merge_vertical_defaults(raw), source=str(path))
+    return validate(_merge_vertical_defaults(raw), source=str(path))
 
 
 def parse_assignments(items: Iterable[str], source: str = "--set") -> dict[str, Any]:
@@ -331,7 +158,8 @@ def _merge_vertical_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def _validate(raw: dict[str, Any], source: str) -> Scenario:
+def validate(raw: dict[str, Any], source: str) -> Scenario:
+    """Validate a raw scenario dict; problems are reported against ``source``."""
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -343,24 +171,81 @@ def _validate(raw: dict[str, Any], source: str) -> Scenario:
 def _check_references(scenario: Scenario, source: str) -> None:
     known = scenario.vertical_names
     problems = []
+
+    def check(path: str, name: str | None) -> None:
+        if name is not None and name not in scenario.verticals:
+            problems.append(f"{path}: {_unknown('vertical', name, known)}")
+
     for lab_name, lab in scenario.labs.items():
-        if lab.verticals == "all":
-            continue
-        for i, name in enumerate(lab.verticals):
-            if name not in scenario.verticals:
-                problems.append(
-                    f"labs.{lab_name}.verticals.{i}: {_unknown('vertical', name, known)}"
-                )
+        if lab.verticals != "all":
+            for i, name in enumerate(lab.verticals):
+                check(f"labs.{lab_name}.verticals.{i}", name)
+        check(f"labs.{lab_name}.conquest.first", lab.conquest.first)
+    for holder_name, holder in scenario.holders.items():
+        check(f"holders.{holder_name}.vertical", holder.vertical)
+    for source_name, targets in scenario.capability.transfer.items():
+        check(f"capability.transfer.{source_name}", source_name)
+        for target in targets:
+            check(f"capability.transfer.{source_name}.{target}", target)
+    problems += _intervention_problems(scenario)
     if problems:
         raise ScenarioError(source, problems)
+
+
+# Keys that shape the world or the run itself; everything else may change mid-run.
+_FIXED = (
+    "name",
+    "description",
+    "seed",
+    "start",
+    "horizon",
+    "reports_per_year",
+    "steps_per_year",
+    "economy",
+    "graph",
+    "interventions",
+    "capability.expert_threshold",
+    "capability.transfer",
+)
+_FIXED_ENTRY = {
+    "verticals": ("firm_share", "threshold", "corpus_practice"),
+    "labs": ("strategy", "sample_efficiency", "conquest"),
+    "holders": ("vertical", "stock"),
+}
+
+
+def is_live(path: str) -> bool:
+    """Whether an intervention may set this key while a run is going."""
+    parts = path.split(".")
+    if any(path == key or path.startswith(key + ".") for key in _FIXED):
+        return False
+    return not (len(parts) > 2 and parts[2] in _FIXED_ENTRY.get(parts[0], ()))
+
+
+def _intervention_problems(scenario: Scenario) -> list[str]:
+    problems = []
+    for i, intervention in enumerate(scenario.interventions):
+        for key, value in intervention.set.items():
+            where = f"interventions.{i}.set.{key}"
+            if not is_live(key):
+                problems.append(
+                    f"{where}: cannot change during a run; set it in the scenario itself"
+                )
+                continue
+            try:
+                scenario.override({key: value})
+            except ScenarioError as error:
+                problems += [f"{where}: {p.removeprefix(f'--set {key}: ')}" for p in error.problems]
+    return problems
 
 
 # ---------------------------------------------------------------- overrides
 
 
-def _apply_overrides(
+def apply_overrides(
     raw: dict[str, Any], overrides: Mapping[str, Any], source: str = "--set"
 ) -> None:
+    """Set ``{"key.path": value}`` in a raw scenario dict, checking each path."""
     problems = []
     for key, value in overrides.items():
         try:
@@ -385,7 +270,7 @@ def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:
         parent = part
 
 
-_ENTRY_KIND = {"verticals": "vertical", "labs": "lab"}
+_ENTRY_KIND = {"verticals": "vertical", "labs": "lab", "holders": "holder"}
 
 
 def _child_schema(schema: Any, part: str, node: Any, parent: str) -> Any:
@@ -462,9 +347,3 @@ def _fields_at(loc: list[str]) -> list[str]:
     if isinstance(schema, type) and issubclass(schema, BaseModel):
         return list(schema.model_fields)
     return []
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    return value

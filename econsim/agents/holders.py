@@ -1,0 +1,128 @@
+"""Data holders (DESIGN 2.6): deployment-grade data in one vertical, licensed by policy.
+
+A holder's data grows from its own operations and is non-rival: every licensee
+receives, at each delivery, what the holder has produced since its last delivery.
+Negotiation rounds and deliveries are timed events. Policies:
+
+- ``embargo``: nobody gets the data.
+- ``license``: any lab whose bid (a share of the value the data would add to it)
+  meets the price gets a contract.
+- ``exclusive``: one lab per contract period, by a second-price auction with the
+  price as reserve.
+- ``open``: a public data trust; every lab gets every delivery, free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from typing import cast
+
+import numpy as np
+import simpy
+
+from econsim.agents.lab import LabAgent
+from econsim.conditions import Conditions
+from econsim.ledger import PracticeLedger
+from econsim.model.economy import data_value
+from econsim.record import Event, EventLog
+from econsim.scenario import Holder
+
+
+class DataHolder:
+    """One holder: what it has produced, delivered, and to whom it is licensed."""
+
+    def __init__(
+        self,
+        name: str,
+        conditions: Conditions,
+        labs: Sequence[LabAgent],
+        ledger: PracticeLedger,
+        log: EventLog,
+        start: float,
+    ) -> None:
+        self.name, self.conditions, self.labs, self.ledger, self.log = (
+            name,
+            conditions,
+            labs,
+            ledger,
+            log,
+        )
+        self.start = start
+        self.vertical = conditions.verticals.names.index(self.spec.vertical)
+        self.delivered = np.zeros(len(labs))
+        self.licensed_until = np.full(len(labs), -np.inf)
+        self.income = 0.0
+
+    @property
+    def spec(self) -> Holder:
+        """This holder's live scenario entry."""
+        return self.conditions.scenario.holders[self.name]
+
+    def produced(self, now: float) -> float:
+        """Episodes produced by the holder's own operations up to ``now``."""
+        return self.spec.stock + self.spec.growth * (now - self.start)
+
+    def process(self, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
+        """Negotiation rounds, each followed by deliveries to the labs holding licences."""
+        while True:
+            self.negotiate(env.now)
+            spec = self.spec
+            for lab in np.flatnonzero(self.licensed_until > env.now).tolist():
+                delivery = env.timeout(spec.delivery_time, value=lab)
+                delivery.callbacks.append(self._on_delivery)
+            yield env.timeout(spec.round_interval)
+
+    def negotiate(self, now: float) -> None:
+        """One round under the holder's current policy."""
+        spec = self.spec
+        if spec.policy == "open":
+            self.licensed_until[:] = now + spec.round_interval
+        elif spec.policy == "license":
+            for lab in self.labs:
+                if self.licensed_until[lab.index] <= now and self.bid(lab, now) >= spec.price:
+                    self._sign(lab, now, spec.price)
+        elif spec.policy == "exclusive" and not (self.licensed_until > now).any():
+            bids = np.array([self.bid(lab, now) for lab in self.labs])
+            ranked = np.argsort(-bids, kind="stable")
+            if bids[ranked[0]] >= spec.price and bids[ranked[0]] > 0:
+                second = bids[ranked[1]] if len(ranked) > 1 else 0.0
+                self._sign(self.labs[int(ranked[0])], now, max(second, spec.price))
+
+    def bid(self, lab: LabAgent, now: float) -> float:
+        """What a lab offers a year: a share of the yearly value the data would add."""
+        if not lab.offers[self.vertical]:
+            return 0.0
+        spec, v = self.spec, self.vertical
+        served = self.ledger.deployed_share[:, v]
+        offering = sum(bool(other.offers[v]) for other in self.labs)
+        reach = served[lab.index] + max(1.0 - served.sum(), 0.0) / offering
+        extra = self.produced(now) - self.delivered[lab.index] + spec.growth * spec.contract_years
+        verticals = self.conditions.verticals
+        value = data_value(
+            extra,
+            float(lab.model.effective[v]),
+            lab.efficiency,
+            float(verticals.data_scale[v]),
+            float(verticals.learning_slope[v]),
+            float(verticals.output_value[v]),
+            reach,
+            lab.spec.finance.price_share,
+            1.0,
+        )
+        return lab.spec.finance.bid_share * value
+
+    def _sign(self, lab: LabAgent, now: float, per_year: float) -> None:
+        until = now + self.spec.contract_years
+        self.licensed_until[lab.index] = until
+        lab.pay_licence(until, per_year)
+        self.income += per_year * self.spec.contract_years
+        self.log.add(now, Event.LICENCE, lab.index, self.vertical, value=per_year)
+
+    def _on_delivery(self, event: simpy.Event) -> None:
+        lab, now = cast(int, event.value), event.env.now
+        episodes = self.produced(now) - self.delivered[lab]
+        if episodes <= 0:
+            return
+        self.delivered[lab] += episodes
+        self.ledger.deliver(lab, self.vertical, now, episodes)
+        self.log.add(now, Event.DELIVERY, lab, self.vertical, value=episodes)

@@ -1,0 +1,46 @@
+"""Interventions (DESIGN 2.7) and the economy's own clock, as SimPy processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Sequence
+from typing import Any
+
+import numpy as np
+import simpy
+from numpy.typing import NDArray
+
+from econsim.conditions import Conditions
+from econsim.ledger import PracticeLedger
+from econsim.model.diffusion import actuation_level
+from econsim.scenario import Intervention
+
+
+def interventions(
+    env: simpy.Environment,
+    timeline: Sequence[Intervention],
+    apply: Callable[[dict[str, Any], int], None],
+) -> Generator[simpy.Event, None, None]:
+    """At each intervention's time, set its keys; one at or before the start applies at once."""
+    for index, intervention in sorted(enumerate(timeline), key=lambda pair: pair[1].at):
+        if intervention.at > env.now:
+            yield env.timeout(intervention.at - env.now)
+        apply(intervention.set, index)
+
+
+def economy(
+    env: simpy.Environment,
+    conditions: Conditions,
+    ledger: PracticeLedger,
+    adoption: Callable[[], NDArray[np.float64]],
+    step: float,
+) -> Generator[simpy.Event, None, None]:
+    """Every step: actuation widens what deployments capture; deployment moves drift.
+
+    Both are held constant within a step, so data stocks stay exactly integrated.
+    """
+    while True:
+        yield env.timeout(step)
+        ledger.advance_all(env.now)
+        ledger.actuation = actuation_level(env.now, conditions.scenario.capability.actuation)
+        ledger.adoption = adoption().sum(axis=0)
+        ledger.reload_parameters()

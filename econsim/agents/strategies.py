@@ -1,0 +1,119 @@
+"""Lab strategies (DESIGN 2.5): where a lab sells, where it builds RL environments.
+
+- ``broad``: sells to every vertical it is configured for.
+- ``isolated``: the datacenter of geniuses: no external customers, internal use,
+  RL environments and synthetic data only.
+- ``vertical``: conquers verticals one at a time as the deployer: full data capture
+  and faster integration in the verticals it serves, one campaign at a time, the next
+  vertical picked by expected value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from econsim.agents.lab import LabAgent
+
+BoolArray = NDArray[np.bool_]
+
+
+class Broad:
+    """Sells to all of its configured verticals all the time."""
+
+    def __init__(self, lab: LabAgent) -> None:
+        self.lab = lab
+
+    def offers(self) -> BoolArray:
+        """Verticals whose firms may choose this lab now."""
+        return self.lab.configured
+
+    def environment_focus(self) -> NDArray[np.float64]:
+        """Weights over verticals for new RL environments: where synthetic data pays."""
+        v = self.lab.conditions.verticals
+        weight = v.simulability * (1 - v.market_coupling) * self.offers()
+        return _normalised(weight)
+
+    def is_deployer(self, vertical: int) -> bool:
+        """Whether the lab integrates its own deployments here (vertical strategy)."""
+        return False
+
+    def review(self, now: float, adoption: NDArray[np.float64]) -> bool:
+        """Periodic reconsideration; True when ``offers`` changed."""
+        return False
+
+
+class Isolated(Broad):
+    """No external customers: capability only from the corpus, RL and internal use."""
+
+    def offers(self) -> BoolArray:
+        """No vertical: the lab sells nothing."""
+        return np.zeros(self.lab.configured.size, dtype=bool)
+
+    def environment_focus(self) -> NDArray[np.float64]:
+        """RL environments wherever practice can be simulated."""
+        v = self.lab.conditions.verticals
+        return _normalised(v.simulability * (1 - v.market_coupling) * self.lab.configured)
+
+
+class VerticalConquest(Broad):
+    """One vertical at a time, as the deployer; keeps the verticals it conquered."""
+
+    def __init__(self, lab: LabAgent) -> None:
+        super().__init__(lab)
+        self.served = np.zeros(lab.configured.size, dtype=bool)
+        self.campaign = -1
+        self.campaign_start = 0.0
+
+    def start(self, now: float) -> None:
+        """Open the first campaign."""
+        first = self.lab.conditions.scenario.labs[self.lab.name].conquest.first
+        names = self.lab.conditions.verticals.names
+        self._open(names.index(first) if first else self._best_next(), now)
+
+    def offers(self) -> BoolArray:
+        """The conquered verticals and the current campaign."""
+        return self.served
+
+    def is_deployer(self, vertical: int) -> bool:
+        """A deployer wherever it sells, unless vertical integration is banned."""
+        integrated = self.lab.conditions.scenario.market.vertical_integration
+        return bool(integrated and self.served[vertical])
+
+    def review(self, now: float, adoption: NDArray[np.float64]) -> bool:
+        """Move on once the campaign reached its target adoption or ran out of time."""
+        if self.campaign < 0:
+            return False
+        spec = self.lab.conditions.scenario.labs[self.lab.name].conquest
+        done = adoption[self.campaign] >= spec.target_adoption
+        if not (done or now - self.campaign_start >= spec.max_years):
+            return False
+        following = self._best_next()
+        if following < 0:
+            self.campaign = -1
+            return False
+        self._open(following, now)
+        return True
+
+    def _open(self, vertical: int, now: float) -> None:
+        self.campaign, self.campaign_start = vertical, now
+        if vertical >= 0:
+            self.served[vertical] = True
+
+    def _best_next(self) -> int:
+        """The unconquered vertical with the most value left to capture."""
+        v = self.lab.conditions.verticals
+        value = v.output_value * (1 - self.lab.model.real)
+        value = np.where(self.lab.configured & ~self.served, value, -np.inf)
+        return int(np.argmax(value)) if np.isfinite(value.max()) else -1
+
+
+STRATEGIES = {"broad": Broad, "isolated": Isolated, "vertical": VerticalConquest}
+
+
+def _normalised(weight: NDArray[np.float64]) -> NDArray[np.float64]:
+    total = float(weight.sum())
+    return weight / total if total > 0 else np.zeros_like(weight)

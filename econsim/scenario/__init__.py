@@ -1,0 +1,67 @@
+"""Scenarios: the validated, frozen description of one simulated economy.
+
+A scenario is a TOML file. It may ``extends`` another scenario (deep merge, the child
+wins), give ``[vertical_defaults]`` that every vertical inherits, and be overridden
+from the command line (``--set verticals.legal.p=0.05``) or from Python. Every
+problem is reported with the key path that caused it, never as a traceback.
+"""
+
+from econsim.scenario.loading import (
+    DEFAULT_SCENARIO,
+    ScenarioError,
+    bundled_scenarios,
+    is_live,
+    load_scenario,
+    parse_assignments,
+    resolve_path,
+    scenario_dirs,
+)
+from econsim.scenario.schema import (
+    Actuation,
+    Capability,
+    Compute,
+    Conquest,
+    Economy,
+    Environments,
+    Finance,
+    FirmSize,
+    Holder,
+    Intervention,
+    Lab,
+    LeadTime,
+    Market,
+    Research,
+    Scenario,
+    SupplyGraph,
+    Threshold,
+    Vertical,
+)
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "Actuation",
+    "Capability",
+    "Compute",
+    "Conquest",
+    "Economy",
+    "Environments",
+    "Finance",
+    "FirmSize",
+    "Holder",
+    "Intervention",
+    "Lab",
+    "LeadTime",
+    "Market",
+    "Research",
+    "Scenario",
+    "ScenarioError",
+    "SupplyGraph",
+    "Threshold",
+    "Vertical",
+    "bundled_scenarios",
+    "is_live",
+    "load_scenario",
+    "parse_assignments",
+    "resolve_path",
+    "scenario_dirs",
+]

@@ -1,0 +1,312 @@
+"""The scenario schema: every key a scenario file may hold, its default and its range.
+
+Models are frozen and forbid unknown keys. Time is in years, rates are per year,
+data in practice episodes, money in USD a year, compute in units of the frontier's
+2023 compute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- verticals
+
+
+class Threshold(_Frozen):
+    """Firms' capability thresholds θ: a Beta distribution given by mean and sd."""
+
+    mean: Probability = 0.5
+    sd: NonNegative = 0.15
+
+    @model_validator(mode="after")
+    def _feasible(self) -> Threshold:
+        if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
+            raise ValueError(
+                f"sd {self.sd} is too large for mean {self.mean}: a Beta distribution "
+                f"needs sd² < mean·(1 - mean)"
+            )
+        return self
+
+
+class LeadTime(_Frozen):
+    """Pilot integration lead time in years: lognormal with a median and log-sd."""
+
+    median: NonNegative = 0.25
+    sigma: NonNegative = 0.5
+
+
+class Vertical(_Frozen):
+    """A sector of the economy (DESIGN 2.1).
+
+    ``volume`` is the practice episodes the whole vertical performs in a year and
+    ``output_value`` its yearly output in USD; each firm carries its employment share.
+    """
+
+    firm_share: Positive
+    tokenizability: Probability
+    corpus_practice: NonNegative
+    corpus_descriptive: NonNegative
+    data_scale: Positive
+    learning_slope: Positive
+    simulability: Probability = 0.0
+    market_coupling: Probability = 0.0
+    eval_validity: Probability = 0.5
+    drift: NonNegative = 0.1
+    p: NonNegative = 0.03
+    q: NonNegative = 0.38
+    threshold: Threshold = Threshold()
+    lead_time: LeadTime = LeadTime()
+    pilot_success: Probability = 0.5
+    pilot_data: Probability = 0.25
+    contract_years: Positive = 2.0
+    cooldown: NonNegative = 1.0
+    churn: Probability = 0.1
+    consent: Probability = 0.5
+    volume: NonNegative = 1.0e9
+    output_value: NonNegative = 1.0e11
+
+
+# ---------------------------------------------------------------- labs
+
+
+class Research(_Frozen):
+    """The AI R&D loop: ``dA/dt = a0 · A^(1-β) · L^λ`` with ``L = H + χ · C_ai · compute · A``.
+
+    ``λ/β`` is the returns to software R&D; with no human researchers and fixed
+    capability and compute, ``A`` blows up in finite time when λ > β.
+    """
+
+    productivity: NonNegative = 0.0163
+    beta: Positive = 0.5
+    lam: Positive = 0.6
+    humans: NonNegative = 1000.0
+    human_growth: float = 0.05
+    automation: NonNegative = 50.0
+    ceiling: Positive = 1.0e4
+
+
+class Finance(_Frozen):
+    """A lab's budget: outside funding plus reinvested revenue, spent on compute."""
+
+    funding: NonNegative = 1.0e10
+    funding_growth: float = 0.875
+    investor_patience: NonNegative = 5.0
+    reinvestment: Probability = 0.5
+    price_share: Probability = 0.1
+    bid_share: Probability = 0.5
+    compute_cap: Positive | None = None
+
+
+class Environments(_Frozen):
+    """RL environments: research labour turned into synthetic practice data."""
+
+    labour_share: Probability = 0.05
+    cost: Positive = 0.02
+    episodes: NonNegative = 1.0e5
+
+
+class Conquest(_Frozen):
+    """How a ``vertical`` lab moves from one vertical to the next."""
+
+    target_adoption: Probability = 0.3
+    max_years: Positive = 5.0
+    lead_time_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
+    first: str | None = None
+
+
+class Lab(_Frozen):
+    """An AI lab: what it sells, how it researches, trains and pays for compute."""
+
+    strategy: Literal["broad", "isolated", "vertical"] = "broad"
+    verticals: list[str] | Literal["all"] = "all"
+    sample_efficiency: Positive = 1.0
+    training_time: Positive = 0.5
+    release_interval: Positive = 0.5
+    internal_use: NonNegative = 1.0e8
+    research: Research = Research()
+    finance: Finance = Finance()
+    environments: Environments = Environments()
+    conquest: Conquest = Conquest()
+
+    @model_validator(mode="after")
+    def _cycle(self) -> Lab:
+        if self.release_interval < self.training_time:
+            raise ValueError(
+                f"release_interval {self.release_interval} is shorter than training_time "
+                f"{self.training_time}: a lab trains one model at a time"
+            )
+        return self
+
+
+# ---------------------------------------------------------------- data holders
+
+
+class Holder(_Frozen):
+    """A holder of deployment-grade data in one vertical, and its licensing policy."""
+
+    vertical: str
+    policy: Literal["embargo", "license", "exclusive", "open"] = "license"
+    stock: NonNegative = 0.0
+    growth: NonNegative = 0.0
+    price: NonNegative = 1.0e7
+    round_interval: Positive = 1.0
+    delivery_time: NonNegative = 0.25
+    contract_years: Positive = 2.0
+
+
+class Intervention(_Frozen):
+    """At time ``at``, set scenario keys to new values (``{"verticals.x.p": 0.05}``)."""
+
+    at: float
+    set: dict[str, Any] = Field(min_length=1)
+    note: str = ""
+
+
+# ---------------------------------------------------------------- economy-wide
+
+
+class FirmSize(_Frozen):
+    """Employees per firm: a Pareto (Zipf) tail, truncated to [min, max]."""
+
+    exponent: Positive = 1.06
+    min: Annotated[float, Field(ge=1)] = 1.0
+    max: Annotated[float, Field(ge=1)] = 1.0e5
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FirmSize:
+        if self.max < self.min:
+            raise ValueError(f"max {self.max} is below min {self.min}")
+        return self
+
+
+class Economy(_Frozen):
+    """The population of firms."""
+
+    firms: Annotated[int, Field(ge=1, le=50_000_000)] = 100_000
+    firm_size: FirmSize = FirmSize()
+    size_elasticity: Annotated[float, Field(ge=0, le=1)] = 0.0
+
+
+class SupplyGraph(_Frozen):
+    """Supplier/customer ties over which imitation spreads."""
+
+    kind: Literal["block", "barabasi_albert", "complete", "file"] = "block"
+    mean_degree: Positive = 6.0
+    cross_vertical: Probability = 0.2
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _path_for_file(self) -> SupplyGraph:
+        if self.kind == "file" and not self.path:
+            raise ValueError("kind 'file' needs path = an edge-list file")
+        return self
+
+
+class Actuation(_Frozen):
+    """Computer use and robotics: the share of non-token work a deployment can record.
+
+    A logistic in time from ``initial`` towards ``ceiling``, half-way at ``midpoint``.
+    """
+
+    initial: Probability = 0.0
+    ceiling: Probability = 0.0
+    midpoint: float = 2032.0
+    rate: Positive = 0.5
+
+
+class Capability(_Frozen):
+    """How data becomes capability, across verticals."""
+
+    expert_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    generalization: Probability = 0.0
+    transfer: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
+    grounding: NonNegative = 1.0
+    drift_feedback: NonNegative = 0.0
+    actuation: Actuation = Actuation()
+
+
+class Market(_Frozen):
+    """How firms perceive and choose models."""
+
+    gate_width: Positive = 0.1
+    choice_temperature: Positive = 0.05
+    switching_cost: NonNegative = 0.05
+    price_sensitivity: NonNegative = 0.5
+    vertical_integration: bool = True
+
+
+class Compute(_Frozen):
+    """The price of compute, falling over time."""
+
+    price: Positive = 1.0e10
+    price_decline: NonNegative = 0.35
+
+
+class Scenario(_Frozen):
+    """One economy, its labs and its horizon: everything a run needs but the seed."""
+
+    name: str
+    description: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    start: float = 2023.0
+    horizon: Annotated[float, Field(gt=0, le=200)] = 20.0
+    reports_per_year: Annotated[int, Field(ge=1, le=365)] = 12
+    steps_per_year: Annotated[int, Field(ge=1, le=365)] = 12
+    economy: Economy = Economy()
+    graph: SupplyGraph = SupplyGraph()
+    capability: Capability = Capability()
+    market: Market = Market()
+    compute: Compute = Compute()
+    verticals: Annotated[dict[str, Vertical], Field(min_length=1)]
+    labs: Annotated[dict[str, Lab], Field(min_length=1)]
+    holders: dict[str, Holder] = Field(default_factory=dict)
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @property
+    def vertical_names(self) -> list[str]:
+        """Vertical names in scenario order."""
+        return list(self.verticals)
+
+    @property
+    def lab_names(self) -> list[str]:
+        """Lab names in scenario order."""
+        return list(self.labs)
+
+    @property
+    def end(self) -> float:
+        """The year the run stops."""
+        return self.start + self.horizon
+
+    def override(self, overrides: Mapping[str, Any]) -> Scenario:
+        """A copy with ``{"key.path": value}`` overrides applied and re-validated."""
+        from econsim.scenario.loading import apply_overrides, validate
+
+        raw = self.model_dump(mode="json")
+        apply_overrides(raw, overrides)
+        return validate(raw, source=f"scenario {self.name!r}")
+
+    def to_toml(self) -> str:
+        """The resolved scenario as TOML text."""
+        import tomli_w
+
+        return tomli_w.dumps(_drop_none(self.model_dump(mode="json")))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
