@@ -6,6 +6,7 @@ returns :class:`~econsim.results.Results` with polars frames.
 
 from __future__ import annotations
 
+import gc
 import math
 import platform
 import time
@@ -76,12 +77,20 @@ class Simulation:
         """Simulate to the horizon; ``progress(now)`` is called at every report."""
         clock = time.perf_counter()
         self._start_processes()
-        for index, when in enumerate(self.report_times.tolist()):
-            # SimPy stops *before* events at `until`; a report at t includes events at t.
-            self.env.run(until=math.nextafter(when, math.inf))
-            self._report(index, when)
-            if progress is not None:
-                progress(when)
+        # Events make no reference cycles, so the cyclic collector only rescans the
+        # live heap of pending timers, again and again: pause it for the run.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for index, when in enumerate(self.report_times.tolist()):
+                # SimPy stops *before* events at `until`: a report at t includes them.
+                self.env.run(until=math.nextafter(when, math.inf))
+                self._report(index, when)
+                if progress is not None:
+                    progress(when)
+        finally:
+            if collecting:
+                gc.enable()
         return self._results(time.perf_counter() - clock)
 
     def _start_processes(self) -> None:
@@ -110,11 +119,7 @@ class Simulation:
         self.market.refresh()
 
     def _deployers_changed(self, lab: LabAgent) -> None:
-        self.ledger.advance_all(self.env.now)
-        self.ledger.deployer[lab.index] = [
-            lab.strategy.is_deployer(v) for v in range(len(self.scenario.verticals))
-        ]
-        self.ledger.reload_parameters()
+        self.ledger.set_deployer(lab.index, self.env.now, lab.deployer_flags())
 
     def apply(self, changes: dict[str, Any], index: int = -1) -> None:
         """Set scenario keys now (an intervention); every agent sees them from now on."""

@@ -11,42 +11,56 @@ reads it. The same pass integrates the value deployed models create (AI output).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.conditions import Conditions
-from econsim.model.accrual import accrue_array, decay_factor
+from econsim.model.accrual import decay_factor
 from econsim.model.diffusion import capture_share
 
 FloatArray = NDArray[np.float64]
 
 
-class PracticeLedger:
-    """Real and synthetic practice stocks, shape (labs, verticals), with their ledgers.
+class Cell:
+    """One lab in one vertical: its stocks, cumulative ledgers and current rates."""
 
-    Cumulative and undecayed, for conservation: ``received = consented + internal +
-    licensed`` where ``consented`` is the consented share of ``generated``.
+    __slots__ = (
+        "capability", "consent", "consented", "deployed", "generated", "internal",
+        "internal_rate", "licensed", "output", "piloting", "real", "received", "synthetic",
+        "synthetic_rate", "updated",
+    )  # fmt: skip
+
+    def __init__(self, real: float, consent: float, start: float) -> None:
+        self.real, self.synthetic, self.updated = real, 0.0, start
+        self.deployed = self.piloting = 0.0  # task-volume shares of the firms served
+        self.synthetic_rate = self.internal_rate = self.capability = 0.0
+        self.consent = consent
+        self.generated = self.consented = self.internal = 0.0  # cumulative, undecayed
+        self.received = self.licensed = self.output = 0.0
+
+
+class PracticeLedger:
+    """The cells of every (lab, vertical), with array views for reading.
+
+    Conservation: ``received = consented + internal + licensed``, where ``consented``
+    is the consented share of ``generated``.
     """
 
     def __init__(self, labs: int, conditions: Conditions, start: float) -> None:
         verticals = conditions.verticals
-        shape = (labs, len(verticals.names))
         self.conditions = conditions
-        self.real = np.tile(verticals.corpus_practice, (labs, 1))
-        self.synthetic = np.zeros(shape)
-        # exposure: task-volume shares of the firms each lab serves
-        self.deployed_share, self.piloting_share = np.zeros(shape), np.zeros(shape)
-        # rates set by the labs, and the capability of their released models
-        self.synthetic_rate, self.internal_rate = np.zeros(shape), np.zeros(shape)
-        self.capability = np.zeros(shape)
-        # cumulative, undecayed ledgers
-        self.generated, self.consented, self.internal = (np.zeros(shape) for _ in range(3))
-        self.received, self.licensed, self.output = (np.zeros(shape) for _ in range(3))
-        self.consent = np.tile(verticals.consent, (labs, 1))
-        self.deployer = np.zeros(shape, dtype=bool)
-        self.updated = np.full(shape, start)
+        self.cells = [
+            [
+                Cell(float(r), float(c), start)
+                for r, c in zip(verticals.corpus_practice, verticals.consent, strict=True)
+            ]
+            for _ in range(labs)
+        ]
+        self.deployer = np.zeros((labs, len(verticals.names)), dtype=bool)
         self.actuation = conditions.scenario.capability.actuation.initial
-        self.adoption = np.zeros(shape[1])
+        self.adoption = np.zeros(len(verticals.names))
         self.reload_parameters()
 
     def reload_parameters(self) -> None:
@@ -54,60 +68,63 @@ class PracticeLedger:
         v = self.conditions.verticals
         feedback = self.conditions.scenario.capability.drift_feedback
         self.drift = v.drift * (1.0 + feedback * self.adoption)
-        self.consent = np.where(self.deployer, 1.0, v.consent)
+        consent = np.where(self.deployer, 1.0, v.consent)
+        for row, consents in zip(self.cells, consent.tolist(), strict=True):
+            for cell, value in zip(row, consents, strict=True):
+                cell.consent = value
         self._per_share = (v.volume * capture_share(v.tokenizability, self.actuation)).tolist()
         self._pilot_data = v.pilot_data.tolist()
         self._drift = self.drift.tolist()
         self._value = v.output_value.tolist()
 
-    # ------------------------------------------------------------ time
+    def column(self, name: str) -> FloatArray:
+        """One quantity of every cell as a (labs, verticals) array."""
+        return np.array([[getattr(cell, name) for cell in row] for row in self.cells])
 
-    def generation_rate(self) -> FloatArray:
-        """Episodes per year that the served firms generate, per (lab, vertical)."""
-        exposure = self.deployed_share + np.array(self._pilot_data) * self.piloting_share
-        return np.asarray(exposure * np.array(self._per_share), float)
+    # read-only array views, by the names the rest of the model uses
+    real = property(lambda self: self.column("real"))
+    synthetic = property(lambda self: self.column("synthetic"))
+    received = property(lambda self: self.column("received"))
+    licensed = property(lambda self: self.column("licensed"))
+    generated = property(lambda self: self.column("generated"))
+    consented = property(lambda self: self.column("consented"))
+    internal = property(lambda self: self.column("internal"))
+    output = property(lambda self: self.column("output"))
+    deployed_share = property(lambda self: self.column("deployed"))
+    consent = property(lambda self: self.column("consent"))
+
+    # ------------------------------------------------------------ time
 
     def advance(self, lab: int, vertical: int, now: float) -> None:
         """Bring one cell up to ``now`` under its current rates."""
-        dt = now - float(self.updated[lab, vertical])
+        cell = self.cells[lab][vertical]
+        dt = now - cell.updated
         if dt <= 0:
             return
-        cell = lab, vertical
-        exposure = float(self.deployed_share[cell]) + self._pilot_data[vertical] * float(
-            self.piloting_share[cell]
+        generated = (cell.deployed + self._pilot_data[vertical] * cell.piloting) * (
+            self._per_share[vertical]
         )
-        generated = exposure * self._per_share[vertical]
-        consented = generated * float(self.consent[cell])
-        internal = float(self.internal_rate[cell])
+        consented = generated * cell.consent
+        inflow = consented + cell.internal_rate
         keep, gain = decay_factor(self._drift[vertical], dt)
-        self.real[cell] = self.real[cell] * keep + (consented + internal) * gain
-        self.synthetic[cell] = self.synthetic[cell] * keep + self.synthetic_rate[cell] * gain
-        self.generated[cell] += generated * dt
-        self.consented[cell] += consented * dt
-        self.internal[cell] += internal * dt
-        self.received[cell] += (consented + internal) * dt
-        self.output[cell] += (
-            float(self.deployed_share[cell])
-            * self._value[vertical]
-            * float(self.capability[cell])
-            * dt
-        )
-        self.updated[cell] = now
+        cell.real = cell.real * keep + inflow * gain
+        cell.synthetic = cell.synthetic * keep + cell.synthetic_rate * gain
+        cell.generated += generated * dt
+        cell.consented += consented * dt
+        cell.internal += cell.internal_rate * dt
+        cell.received += inflow * dt
+        cell.output += cell.deployed * self._value[vertical] * cell.capability * dt
+        cell.updated = now
+
+    def advance_lab(self, lab: int, now: float) -> None:
+        """Bring one lab's cells up to ``now``."""
+        for vertical in range(len(self._drift)):
+            self.advance(lab, vertical, now)
 
     def advance_all(self, now: float) -> None:
-        """Bring every cell up to ``now`` (vectorised); call before rates change globally."""
-        dt = np.maximum(now - self.updated, 0.0)
-        generated = self.generation_rate()
-        consented = generated * self.consent
-        inflow = consented + self.internal_rate
-        self.real = accrue_array(self.real, inflow, self.drift, dt)
-        self.synthetic = accrue_array(self.synthetic, self.synthetic_rate, self.drift, dt)
-        self.generated += generated * dt
-        self.consented += consented * dt
-        self.internal += self.internal_rate * dt
-        self.received += inflow * dt
-        self.output += self.deployed_share * np.array(self._value) * self.capability * dt
-        self.updated[:] = np.maximum(self.updated, now)
+        """Bring every cell up to ``now``; call before rates change globally."""
+        for lab in range(len(self.cells)):
+            self.advance_lab(lab, now)
 
     # ------------------------------------------------------------ flows
 
@@ -116,30 +133,34 @@ class PracticeLedger:
     ) -> None:
         """Firms (by task share) start or stop feeding one cell at ``now``."""
         self.advance(lab, vertical, now)
-        self.deployed_share[lab, vertical] += deployed
-        self.piloting_share[lab, vertical] += piloting
-
-    def advance_lab(self, lab: int, now: float) -> None:
-        """Bring one lab's cells up to ``now``."""
-        for vertical in range(self.real.shape[1]):
-            self.advance(lab, vertical, now)
+        cell = self.cells[lab][vertical]
+        cell.deployed += deployed
+        cell.piloting += piloting
 
     def set_lab_rates(
-        self, lab: int, now: float, synthetic: FloatArray, internal: FloatArray
+        self, lab: int, now: float, synthetic: Iterable[float], internal: Iterable[float]
     ) -> None:
         """A lab's synthetic (RL environment) and internal-use data rates from ``now``."""
         self.advance_lab(lab, now)
-        self.synthetic_rate[lab] = synthetic
-        self.internal_rate[lab] = internal
+        for cell, s, i in zip(self.cells[lab], synthetic, internal, strict=True):
+            cell.synthetic_rate, cell.internal_rate = float(s), float(i)
 
-    def set_capability(self, lab: int, now: float, capability: FloatArray) -> None:
+    def set_capability(self, lab: int, now: float, capability: Iterable[float]) -> None:
         """A lab released a model: value created from ``now`` on uses its capability."""
         self.advance_lab(lab, now)
-        self.capability[lab] = capability
+        for cell, value in zip(self.cells[lab], capability, strict=True):
+            cell.capability = float(value)
+
+    def set_deployer(self, lab: int, now: float, deployer: Iterable[bool]) -> None:
+        """Where a lab integrates its own deployments, it keeps every episode."""
+        self.advance_all(now)
+        self.deployer[lab] = deployer
+        self.reload_parameters()
 
     def deliver(self, lab: int, vertical: int, now: float, episodes: float) -> None:
         """A lump of licensed practice data arrives at ``now``."""
         self.advance(lab, vertical, now)
-        self.real[lab, vertical] += episodes
-        self.received[lab, vertical] += episodes
-        self.licensed[lab, vertical] += episodes
+        cell = self.cells[lab][vertical]
+        cell.real += episodes
+        cell.received += episodes
+        cell.licensed += episodes

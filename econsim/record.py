@@ -53,7 +53,7 @@ class EventLog:
     def add(
         self,
         time: float,
-        kind: Event,
+        kind: int,
         lab: int,
         vertical: int,
         firm: int = -1,

@@ -17,10 +17,14 @@ from econsim.model.diffusion import capture_share
 
 RIVAL = """
 extends = "baseline"
+replace = ["labs"]
 name = "two_labs"
 horizon = 8.0
 [economy]
 firms = 4000
+[capability]                    # capture and drift constant: the replay below is exact
+actuation = { ceiling = 0.0 }
+drift_feedback = 0.0
 [vertical_defaults]
 p = 0.2
 q = 0.6
@@ -28,6 +32,7 @@ q = 0.6
 lead_time = { median = 0.3, sigma = 0.8 }
 [labs.frontier]
 internal_use = 0.0              # no internal-use inflow: stocks come from firms alone
+research = { automation = 1.0 }
 [labs.rival]
 verticals = ["software", "finance", "legal", "healthcare"]
 sample_efficiency = 1.5

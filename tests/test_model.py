@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from econsim.model.accrual import accrue, accrue_array
+from econsim.model.accrual import accrue
 from econsim.model.capability import (
     effective_data,
     grounded_synthetic,
@@ -87,10 +87,8 @@ def test_accrual_matches_a_fine_numerical_integration():
     assert accrue(stock, inflow, decay, dt) == pytest.approx(x, rel=1e-9)
 
 
-def test_accrual_without_decay_is_linear_and_array_form_agrees():
+def test_accrual_without_decay_is_linear():
     assert accrue(2.0, 3.0, 0.0, 4.0) == 14.0
-    got = accrue_array([2.0, 5.0], [3.0, 3.0], [0.0, 0.7], [4.0, 2.5])
-    assert got.tolist() == pytest.approx([14.0, accrue(5.0, 3.0, 0.7, 2.5)])
 
 
 def test_smooth_step_is_exactly_closed_and_open_outside_its_ramp():

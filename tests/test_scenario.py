@@ -69,6 +69,17 @@ def test_extends_merges_the_child_over_its_parent(tmp_path):
     assert scenario.verticals["a"].tokenizability == 0.5
 
 
+def test_replace_takes_a_table_from_the_child_alone(tmp_path):
+    write(tmp_path / "parent.toml", MINIMAL)
+    child = write(
+        tmp_path / "child.toml",
+        'extends = "parent.toml"\nreplace = ["labs"]\n[labs.y]\nstrategy = "isolated"\n',
+    )
+    assert list(load_scenario(child).labs) == ["y"]
+    merged = write(tmp_path / "merged.toml", 'extends = "parent.toml"\n[labs.y]\n')
+    assert list(load_scenario(merged).labs) == ["x", "y"]
+
+
 def test_extends_can_name_a_bundled_scenario(tmp_path):
     child = write(tmp_path / "c.toml", 'extends = "bass"\nname = "c"\n[economy]\nfirms = 99\n')
     assert load_scenario(child).economy.firms == 99
@@ -86,6 +97,14 @@ def test_overrides_from_python_and_from_strings_agree():
     b = load_scenario("baseline", ["verticals.legal.p=0.05", "graph.kind=complete"])
     assert a == b
     assert a.verticals["legal"].p == 0.05
+
+
+def test_a_wildcard_sets_a_key_in_every_entry():
+    scenario = load_scenario("baseline", {"verticals.*.p": 0.07, "labs.*.training_time": 0.25})
+    assert {v.p for v in scenario.verticals.values()} == {0.07}
+    assert {lab.training_time for lab in scenario.labs.values()} == {0.25}
+    with pytest.raises(ScenarioError, match=r"'\*' stands for every vertical"):
+        load_scenario("baseline", {"economy.*": 1})
 
 
 def test_override_on_a_loaded_scenario_revalidates():

@@ -103,8 +103,8 @@ class LabAgent:
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
         self._output = 0.0
         self.model = assess(
-            ledger.real[index].copy(),
-            ledger.synthetic[index].copy(),
+            ledger.real[index],
+            ledger.synthetic[index],
             self.efficiency,
             conditions.verticals,
             self.capability_settings,
@@ -140,8 +140,8 @@ class LabAgent:
         while True:
             self.ledger.advance_all(env.now)
             snapshot = (
-                self.ledger.real[self.index].copy(),
-                self.ledger.synthetic[self.index].copy(),
+                self.ledger.real[self.index],
+                self.ledger.synthetic[self.index],
                 self.efficiency,
             )
             spec = self.spec
@@ -151,6 +151,10 @@ class LabAgent:
             )
             on_release(self)
             yield env.timeout(max(spec.release_interval - spec.training_time, 0.0))
+
+    def deployer_flags(self) -> list[bool]:
+        """Per vertical: does the lab integrate its own deployments there?"""
+        return [self.strategy.is_deployer(v) for v in range(self.configured.size)]
 
     def rescore(self) -> None:
         """Re-measure the released model after benchmarks changed."""
@@ -170,11 +174,7 @@ class LabAgent:
             yield env.timeout(step)
             self._progress(env.now, step)
             if self.strategy.review(env.now, adoption()[self.index]):
-                self.ledger.advance_all(env.now)
-                self.ledger.deployer[self.index] = [
-                    self.strategy.is_deployer(v) for v in range(self.configured.size)
-                ]
-                self.ledger.reload_parameters()
+                self.ledger.set_deployer(self.index, env.now, self.deployer_flags())
                 on_offers_changed(self)
             self._plan(env.now)
 

@@ -8,7 +8,9 @@ a failed pilot also cools down. Data follows the firm to the lab that serves it.
 
 from __future__ import annotations
 
+import bisect
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from typing import cast
 
@@ -22,10 +24,11 @@ from econsim.conditions import Conditions
 from econsim.ledger import PracticeLedger
 from econsim.model.diffusion import smooth_step_at
 from econsim.record import Event, EventLog
-from econsim.streams import Streams
+from econsim.streams import Draws, Streams
 from econsim.world import World
 
 IDLE, PILOTING, DEPLOYED, COOLDOWN = 0, 1, 2, 3
+_HEADROOM = 1.25  # candidate rate over the adoption hazard; redrawn outside [1/h², 1]
 
 
 class Market:
@@ -45,15 +48,18 @@ class Market:
         self.conditions = conditions
         self.settings = conditions.scenario.market
         self.params = conditions.verticals
-        self.state = np.zeros(world.firms, dtype=np.int8)
-        self.lab_of = np.full(world.firms, -1, dtype=np.int16)
+        # Plain buffers for fast per-event writes; numpy views of them for readers.
+        self._state = bytearray(world.firms)  # every firm starts IDLE (0)
+        self._lab_of = array("h", [-1]) * world.firms
+        self.state = np.frombuffer(self._state, dtype=np.int8)
+        self.lab_of = np.frombuffer(self._lab_of, dtype=np.int16)
         self.share = world.firm_share.tolist()
         self.threshold = world.firm_threshold.tolist()
         self.vertical_of = world.firm_vertical.tolist()
         shape = (len(labs), world.bounds.size - 1)
-        self.piloting = np.zeros(shape, dtype=np.int64)
-        self.deployed = np.zeros(shape, dtype=np.int64)
-        self.churned = np.zeros(shape, dtype=np.int64)
+        self._piloting = [[0] * shape[1] for _ in range(shape[0])]
+        self._deployed = [[0] * shape[1] for _ in range(shape[0])]
+        self._churned = [[0] * shape[1] for _ in range(shape[0])]
         elasticity = conditions.scenario.economy.size_elasticity
         weight = (world.firm_size / np.median(world.firm_size)) ** elasticity
         self.race = AdoptionRace(world, self.params, weight, self.settings.gate_width)
@@ -61,6 +67,9 @@ class Market:
         self._pilot_draws = streams.draws("pilots")
         self._contract_draws = streams.draws("contracts")
         self._token = 0
+        self._best: list[float | None] = [None] * len(self.params.names)
+        self._bound = 0.0  # rate of candidate adoptions (thinning)
+        self._choices: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
 
     # ------------------------------------------------------------ capability changes
 
@@ -71,12 +80,50 @@ class Market:
     def refresh(self, verticals: Sequence[int] | None = None) -> None:
         """Recompute gates where scores or offers changed (all verticals by default)."""
         self.settings = self.conditions.scenario.market
+        self._read_conditions()
+        self._choices.clear()
         self.race.gate_width = self.settings.gate_width
         self.race.reload_parameters()
-        everything = range(len(self.params.names))
-        for v in everything if verticals is None else verticals:
-            self.race.refresh(v, self.best_score(v))
+        for v in range(len(self.params.names)) if verticals is None else verticals:
+            best = self.best_score(v)
+            if verticals is None or best != self._best[v]:  # else no gate moved
+                self.race.refresh(v, best)
+                self._best[v] = best
         self._schedule_adoption()
+
+    def _read_conditions(self) -> None:
+        """Per-vertical terms and labs' capabilities as Python lists for the hot path.
+
+        They change only at releases, campaigns and interventions, all of which
+        refresh the market.
+        """
+        p = self.params
+        self._lead = list(zip(p.lead_time_median.tolist(), p.lead_time_sigma.tolist(), strict=True))
+        self._success, self._churn_rate = p.pilot_success.tolist(), p.churn.tolist()
+        self._contract, self._cooldown = p.contract_years.tolist(), p.cooldown.tolist()
+        self._real = [lab.model.real.tolist() for lab in self.labs]
+        self._lead_factor = [
+            [
+                lab.spec.conquest.lead_time_factor if deployer else 1.0
+                for deployer in lab.deployer_flags()
+            ]
+            for lab in self.labs
+        ]
+
+    @property
+    def piloting(self) -> NDArray[np.int64]:
+        """Firms piloting each lab's model, per (lab, vertical)."""
+        return np.array(self._piloting, dtype=np.int64)
+
+    @property
+    def deployed(self) -> NDArray[np.int64]:
+        """Firms running each lab's model, per (lab, vertical)."""
+        return np.array(self._deployed, dtype=np.int64)
+
+    @property
+    def churned(self) -> NDArray[np.int64]:
+        """Firms that dropped each lab's model at renewal so far, per (lab, vertical)."""
+        return np.array(self._churned, dtype=np.int64)
 
     def adoption(self) -> NDArray[np.float64]:
         """Deployed firms per (lab, vertical) as a share of the vertical's firms."""
@@ -87,71 +134,91 @@ class Market:
         scores = [float(lab.model.proxy[vertical]) for lab in self.labs if lab.offers[vertical]]
         return max(scores) if scores else None
 
-    def choose_lab(self, vertical: int, incumbent: int = -1) -> int:
-        """A lab by perceived score (logit); the incumbent gets a switching-cost bonus."""
+    def choose_lab(self, vertical: int, draws: Draws, incumbent: int = -1) -> int:
+        """A lab by benchmark score net of price (logit), -1 when no lab sells here.
+
+        The incumbent gets a switching-cost bonus. Choice weights change only when
+        models, offers or parameters do, so they are cached until the next refresh.
+        """
+        key = (vertical, incumbent)
+        if key not in self._choices:
+            self._choices[key] = self._choice_weights(vertical, incumbent)
+        labs, cumulative = self._choices[key]
+        if len(labs) <= 1:
+            return labs[0] if labs else -1
+        pick = bisect.bisect_right(cumulative, draws.uniform() * cumulative[-1])
+        return labs[min(pick, len(labs) - 1)]
+
+    def _choice_weights(self, vertical: int, incumbent: int) -> tuple[list[int], list[float]]:
         offering = [lab for lab in self.labs if lab.offers[vertical]]
-        if len(offering) == 1:
-            return offering[0].index
-        price = self.settings.price_sensitivity
+        if len(offering) < 2:
+            return [lab.index for lab in offering], []
+        market = self.settings
         utility = np.array(
-            [lab.model.proxy[vertical] - price * lab.spec.finance.price_share for lab in offering]
+            [
+                lab.model.proxy[vertical]
+                - market.price_sensitivity * lab.spec.finance.price_share
+                + market.switching_cost * (lab.index == incumbent)
+                for lab in offering
+            ]
         )
-        utility += self.settings.switching_cost * np.array(
-            [lab.index == incumbent for lab in offering]
-        )
-        weight = np.exp((utility - utility.max()) / self.settings.choice_temperature)
-        target = self._adoption_draws.uniform() * weight.sum()
-        pick = min(int(np.searchsorted(np.cumsum(weight), target, side="right")), len(offering) - 1)
-        return offering[pick].index
+        weight = np.exp((utility - utility.max()) / market.choice_temperature)
+        return [lab.index for lab in offering], np.cumsum(weight).tolist()
 
     # ------------------------------------------------------------ the adoption race
 
-    def _schedule_adoption(self) -> None:
-        """(Re)draw the time of the next adoption when hazards changed.
+    def _schedule_adoption(self, fresh: bool = False) -> None:
+        """Keep a stream of candidate adoptions at a rate bound above the total hazard.
 
-        Exponential waiting times are memoryless, so redrawing after a change is exact;
-        the superseded timer fires later and is ignored by its stale token.
+        Thinning (Lewis and Shedler): candidates arrive at the bound and each becomes
+        an adoption with probability hazard / bound, which is exact while the hazard
+        stays under the bound. Only when the hazard leaves ``[bound / h², bound]`` is
+        the candidate redrawn (memoryless, so that is exact too); a superseded timer
+        fires later and is ignored by its stale token. Most events change the hazard
+        a little, so this saves a timer per event.
         """
-        if not self.race.changed:
+        rate = self.race.total_rate()
+        if not fresh and self._bound / _HEADROOM**2 <= rate <= self._bound and rate > 0:
             return
         self._token += 1
-        rate = self.race.total_rate()
+        self._bound = rate * _HEADROOM
         if rate > 0.0:
-            timer = self.env.timeout(self._adoption_draws.exponential() / rate, value=self._token)
-            timer.callbacks.append(self._on_adoption)
+            wait = self._adoption_draws.exponential() / self._bound
+            timer = self.env.timeout(wait, value=self._token)
+            timer.callbacks.append(self._on_candidate)
 
-    def _on_adoption(self, event: simpy.Event) -> None:
+    def _on_candidate(self, event: simpy.Event) -> None:
         if event.value != self._token:
             return
-        firm = self.race.pick(self._adoption_draws.uniform())
-        if firm is not None:
-            self._start_pilot(firm, self.choose_lab(self.vertical_of[firm]))
-        self._schedule_adoption()
+        accept = self._adoption_draws.uniform() * self._bound / self.race.total_rate()
+        if accept < 1.0:  # given acceptance, `accept` is uniform on [0, 1): reuse it
+            firm = self.race.pick(accept)
+            if firm is not None:
+                lab = self.choose_lab(self.vertical_of[firm], self._adoption_draws)
+                if lab >= 0:
+                    self._start_pilot(firm, lab)
+        self._schedule_adoption(fresh=True)
 
     # ------------------------------------------------------------ firm lifecycle
 
     def _start_pilot(self, firm: int, lab: int) -> None:
         v, now = self.vertical_of[firm], self.env.now
         self.race.leave(firm)
-        self.state[firm], self.lab_of[firm] = PILOTING, lab
-        self.piloting[lab, v] += 1
+        self._state[firm], self._lab_of[firm] = PILOTING, lab
+        self._piloting[lab][v] += 1
         self.ledger.change_exposure(lab, v, now, piloting=self.share[firm])
-        median, sigma = (
-            float(self.params.lead_time_median[v]),
-            float(self.params.lead_time_sigma[v]),
-        )
+        median, sigma = self._lead[v]
         lead = median * math.exp(sigma * self._pilot_draws.normal()) if median > 0 else 0.0
-        if self.labs[lab].strategy.is_deployer(v):  # the lab integrates its own deployment
-            lead *= self.labs[lab].spec.conquest.lead_time_factor
+        lead *= self._lead_factor[lab][v]  # a deployer lab integrates its own deployments
         self.log.add(now, Event.PILOT_START, lab, v, firm, lead)
         self._after(lead, firm, self._on_pilot_end)
 
     def _on_pilot_end(self, event: simpy.Event) -> None:
         firm = cast(int, event.value)
-        lab, v, now = int(self.lab_of[firm]), self.vertical_of[firm], self.env.now
-        self.piloting[lab, v] -= 1
+        lab, v, now = self._lab_of[firm], self.vertical_of[firm], self.env.now
+        self._piloting[lab][v] -= 1
         self.ledger.change_exposure(lab, v, now, piloting=-self.share[firm])
-        chance = float(self.params.pilot_success[v]) * self._fit(firm, lab)
+        chance = self._success[v] * self._fit(firm, lab)
         if self._pilot_draws.uniform() < chance:
             self.log.add(now, Event.PILOT_SUCCESS, lab, v, firm, chance)
             self._deploy(firm, lab)
@@ -163,46 +230,48 @@ class Market:
     def _deploy(self, firm: int, lab: int) -> None:
         self._serve(firm, lab, +1)
         self.race.deployment_changed(firm, +1)
-        self._after(
-            float(self.params.contract_years[self.vertical_of[firm]]), firm, self._on_contract_end
-        )
+        self._after(self._contract[self.vertical_of[firm]], firm, self._on_contract_end)
 
     def _on_contract_end(self, event: simpy.Event) -> None:
         firm = cast(int, event.value)
-        lab, v, now = int(self.lab_of[firm]), self.vertical_of[firm], self.env.now
-        keep = (1.0 - float(self.params.churn[v])) * self._fit(firm, lab)
-        if self._contract_draws.uniform() >= keep:
-            self._serve(firm, lab, -1)
-            self.race.deployment_changed(firm, -1)
-            self.churned[lab, v] += 1
-            self.log.add(now, Event.CHURN, lab, v, firm, keep)
-            self._cool_down(firm)
-            self._schedule_adoption()
+        lab, v, now = self._lab_of[firm], self.vertical_of[firm], self.env.now
+        keep = (1.0 - self._churn_rate[v]) * self._fit(firm, lab)
+        kept = self._contract_draws.uniform() < keep
+        chosen = self.choose_lab(v, self._contract_draws, incumbent=lab) if kept else -1
+        if chosen < 0:  # dropped at renewal, or nobody sells here any more
+            self._churn(firm, lab, v, keep)
             return
-        chosen = self.choose_lab(v, incumbent=lab)
         if chosen == lab:
             self.log.add(now, Event.RENEWAL, lab, v, firm, keep)
         else:  # the firm's data now flows to the new lab; its neighbours see no change
             self._serve(firm, lab, -1)
             self._serve(firm, chosen, +1)
             self.log.add(now, Event.SWITCH, chosen, v, firm, lab)
-        self._after(float(self.params.contract_years[v]), firm, self._on_contract_end)
+        self._after(self._contract[v], firm, self._on_contract_end)
+
+    def _churn(self, firm: int, lab: int, v: int, keep: float) -> None:
+        self._serve(firm, lab, -1)
+        self.race.deployment_changed(firm, -1)
+        self._churned[lab][v] += 1
+        self.log.add(self.env.now, Event.CHURN, lab, v, firm, keep)
+        self._cool_down(firm)
+        self._schedule_adoption()
 
     def _serve(self, firm: int, lab: int, sign: int) -> None:
         """Start (+1) or stop (-1) serving a deployed firm: counts and data flow."""
         v = self.vertical_of[firm]
         if sign > 0:
-            self.state[firm], self.lab_of[firm] = DEPLOYED, lab
-        self.deployed[lab, v] += sign
+            self._state[firm], self._lab_of[firm] = DEPLOYED, lab
+        self._deployed[lab][v] += sign
         self.ledger.change_exposure(lab, v, self.env.now, deployed=sign * self.share[firm])
 
     def _cool_down(self, firm: int) -> None:
-        self.state[firm], self.lab_of[firm] = COOLDOWN, -1
-        self._after(float(self.params.cooldown[self.vertical_of[firm]]), firm, self._on_cooled)
+        self._state[firm], self._lab_of[firm] = COOLDOWN, -1
+        self._after(self._cooldown[self.vertical_of[firm]], firm, self._on_cooled)
 
     def _on_cooled(self, event: simpy.Event) -> None:
         firm = cast(int, event.value)
-        self.state[firm] = IDLE
+        self._state[firm] = IDLE
         self.race.join(firm)
         self._schedule_adoption()
 
@@ -211,7 +280,7 @@ class Market:
     def _fit(self, firm: int, lab: int) -> float:
         """How well the lab's model really does this firm's work: s(C - θ)."""
         v = self.vertical_of[firm]
-        real = float(self.labs[lab].model.real[v])
+        real = self._real[lab][v]
         return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)
 
     def _after(self, delay: float, firm: int, handler: Callable[[simpy.Event], None]) -> None:

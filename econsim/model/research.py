@@ -48,7 +48,8 @@ def advance_efficiency(
     Runge-Kutta 4 on ``ln A`` with sub-steps sized so that ``ln A`` moves by at most
     1% each, which follows a blow-up closely until the ceiling stops it.
     """
-    x, left, x_max = math.log(efficiency), dt, math.log(ceiling)
+    start = x = math.log(efficiency)
+    left, x_max = dt, math.log(ceiling)
 
     def slope(log_a: float) -> float:
         a = math.exp(min(log_a, x_max))
@@ -64,7 +65,7 @@ def advance_efficiency(
         k4 = slope(x + h * k3)
         x += h * (k1 + 2 * k2 + 2 * k3 + k4) / 6
         left -= h
-    return math.exp(min(x, x_max))
+    return ceiling if x >= x_max else efficiency * math.exp(x - start)
 
 
 def automated_growth_constant(

@@ -1,7 +1,8 @@
 """Loading scenarios: TOML files, inheritance, overrides, and errors that name keys.
 
 A scenario is a TOML file. It may ``extends`` another scenario (deep merge, the child
-wins), give ``[vertical_defaults]`` that every vertical inherits, and be overridden
+wins; top-level tables named in ``replace`` are taken from the child alone), give
+``[vertical_defaults]`` that every vertical inherits, and be overridden
 from the command line (``--set verticals.legal.p=0.05``) or from Python. Every
 problem is reported with the key path that caused it, never as a traceback.
 """
@@ -127,13 +128,16 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(str(path), [f"extends: cycle {chain}"])
     raw = _read_toml(path)
     parent = raw.pop("extends", None)
+    replaced = raw.pop("replace", [])
     if parent is None:
         return raw
     if not isinstance(parent, str):
         raise ScenarioError(str(path), ["extends: expected a scenario name or file path"])
+    if not (isinstance(replaced, list) and all(isinstance(k, str) for k in replaced)):
+        raise ScenarioError(str(path), ['replace: expected a list of keys, e.g. ["labs"]'])
     base = _read_with_parents(resolve_path(parent, path.parent), (*seen, path.resolve()))
-    base.pop("name", None)
-    base.pop("description", None)
+    for key in ("name", "description", *replaced):
+        base.pop(key, None)
     return _deep_merge(base, raw)
 
 
@@ -232,8 +236,8 @@ def _intervention_problems(scenario: Scenario) -> list[str]:
                     f"{where}: cannot change during a run; set it in the scenario itself"
                 )
                 continue
-            try:
-                scenario.override({key: value})
+            try:  # on the scenario without its timeline, or this check would recurse
+                scenario.model_copy(update={"interventions": []}).override({key: value})
             except ScenarioError as error:
                 problems += [f"{where}: {p.removeprefix(f'--set {key}: ')}" for p in error.problems]
     return problems
@@ -245,15 +249,33 @@ def _intervention_problems(scenario: Scenario) -> list[str]:
 def apply_overrides(
     raw: dict[str, Any], overrides: Mapping[str, Any], source: str = "--set"
 ) -> None:
-    """Set ``{"key.path": value}`` in a raw scenario dict, checking each path."""
+    """Set ``{"key.path": value}`` in a raw scenario dict, checking each path.
+
+    A ``*`` stands for every entry of a named table: ``verticals.*.p``.
+    """
     problems = []
     for key, value in overrides.items():
         try:
-            _set_path(raw, key.split("."), value)
+            for path in _expand(raw, key.split(".")):
+                _set_path(raw, path, value)
         except KeyError as error:
             problems.append(f"--set {key}: {error.args[0]}")
     if problems:
         raise ScenarioError(source, problems)
+
+
+def _expand(raw: dict[str, Any], parts: list[str]) -> list[list[str]]:
+    """Concrete key paths for a path that may hold ``*`` wildcards."""
+    if "*" not in parts:
+        return [parts]
+    star = parts.index("*")
+    node = raw.get(parts[0]) if star == 1 and parts[0] in _ENTRY_KIND else None
+    if not isinstance(node, dict) or not node:
+        raise KeyError("'*' stands for every vertical, lab or holder, as in verticals.*.p")
+    paths = []
+    for name in node:
+        paths += _expand(raw, [*parts[:star], name, *parts[star + 1 :]])
+    return paths
 
 
 def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:

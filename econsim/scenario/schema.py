@@ -88,7 +88,7 @@ class Research(_Frozen):
     capability and compute, ``A`` blows up in finite time when λ > β.
     """
 
-    productivity: NonNegative = 0.0163
+    productivity: NonNegative = 0.021
     beta: Positive = 0.5
     lam: Positive = 0.6
     humans: NonNegative = 1000.0
