@@ -42,7 +42,9 @@ class AdoptionRace:
         self.deployed = [0] * len(self.counts)
         self.trees = [SumTree(np.zeros(n)) for n in self.counts]
         self.graph = world.graph
-        if self.graph is not None:
+        if self.graph is not None:  # Python lists: per-event reads without numpy overhead
+            self._indptr: list[int] = self.graph.indptr.tolist()
+            self._indices: list[int] = self.graph.indices.tolist()
             self._inverse_degree_array = 1.0 / np.maximum(self.graph.degree, 1)
             self._inverse_degree: list[float] = self._inverse_degree_array.tolist()
             self._deployed_neighbours = array("q", [0]) * world.firms
@@ -117,7 +119,7 @@ class AdoptionRace:
         if self.graph is None:
             return
         counts, idle = self._deployed_neighbours, self._idle
-        for other in self.graph.neighbours(firm).tolist():
+        for other in self._indices[self._indptr[firm] : self._indptr[firm + 1]]:
             counts[other] += delta
             if idle[other]:
                 v = vertical_of[other]

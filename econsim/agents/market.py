@@ -67,6 +67,7 @@ class Market:
         self._pilot_draws = streams.draws("pilots")
         self._contract_draws = streams.draws("contracts")
         self._token = 0
+        self._timeout = env.timeout
         self._best: list[float | None] = [None] * len(self.params.names)
         self._bound = 0.0  # rate of candidate adoptions (thinning)
         self._choices: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
@@ -284,5 +285,4 @@ class Market:
         return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)
 
     def _after(self, delay: float, firm: int, handler: Callable[[simpy.Event], None]) -> None:
-        timer = self.env.timeout(delay, value=firm)
-        timer.callbacks.append(handler)
+        self._timeout(delay, firm).callbacks.append(handler)

@@ -7,9 +7,10 @@ import math
 
 def decay_factor(decay: float, dt: float) -> tuple[float, float]:
     """``(e^{-δ dt}, ∫_0^dt e^{-δ s} ds)`` for one cell, exact also as δ → 0."""
-    if decay == 0.0:
-        return 1.0, dt
-    return math.exp(-decay * dt), -math.expm1(-decay * dt) / decay
+    x = decay * dt
+    if x < 1e-8:  # series: -expm1(-x)/δ loses everything when δ dt underflows
+        return 1.0 - x, dt * (1.0 - 0.5 * x)
+    return math.exp(-x), -math.expm1(-x) / decay
 
 
 def accrue(stock: float, inflow: float, decay: float, dt: float) -> float:

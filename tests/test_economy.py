@@ -1,0 +1,205 @@
+"""Labs' strategies and finance, data holders, interventions, and conservation."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import polars as pl
+import pytest
+
+import econsim
+from econsim.model.diffusion import actuation_level
+from econsim.results import Results
+from econsim.scenario import Actuation, ScenarioError
+
+SMALL = {"economy.firms": 3000, "horizon": 8.0}
+
+
+@cache
+def simulation(name: str, overrides: tuple[tuple[str, object], ...] = ()) -> econsim.Simulation:
+    sim = econsim.Simulation(econsim.load_scenario(name, {**SMALL, **dict(overrides)}), seed=5)
+    sim.results = sim.run()  # type: ignore[attr-defined]
+    return sim
+
+
+def events(results: Results, kind: str) -> pl.DataFrame:
+    return results.events.filter(pl.col("event") == kind)
+
+
+# ------------------------------------------------------------------ strategies
+
+
+def test_an_isolated_lab_has_no_customers_but_builds_environments():
+    sim = simulation("datacenter_of_geniuses")
+    assert events(sim.results, "pilot_start").height == 0
+    final = sim.results.timeseries.filter(pl.col("time") == sim.scenario.end)
+    assert final["synthetic_data"].min() > 0
+    assert final["environments"].min() > 0
+    assert final["revenue"].max() == 0.0
+
+
+def test_a_vertical_lab_sells_only_where_it_campaigned_and_keeps_every_episode():
+    sim = simulation("vertical_conquest")
+    starts = events(sim.results, "pilot_start").filter(pl.col("lab") == "conqueror")
+    campaigns = events(sim.results, "campaign")
+    first = starts.filter(pl.col("time") < campaigns["time"].min())
+    assert set(first["vertical"].cast(pl.String)) == {"healthcare"}
+    assert set(starts["vertical"].cast(pl.String)) <= {
+        "healthcare",
+        *campaigns["vertical"].cast(pl.String),
+    }
+    conqueror, healthcare = 1, sim.scenario.vertical_names.index("healthcare")
+    assert sim.ledger.consent[conqueror, healthcare] == 1.0
+    assert sim.ledger.consent[0, healthcare] == sim.scenario.verticals["healthcare"].consent
+
+
+def test_a_deployer_integrates_faster():
+    lead = (
+        events(simulation("vertical_conquest").results, "pilot_start")
+        .filter(pl.col("vertical") == "healthcare")
+        .group_by("lab")
+        .agg(pl.col("value").median())
+    )
+    by_lab = dict(zip(lead["lab"].cast(pl.String), lead["value"], strict=True))
+    assert by_lab["conqueror"] == pytest.approx(by_lab["frontier"] * 0.5, rel=0.3)
+
+
+def test_banning_vertical_integration_removes_the_deployer_perks():
+    ban = (("market.vertical_integration", False),)
+    sim = simulation("vertical_conquest", ban)
+    assert not sim.ledger.deployer.any()
+    assert sim.ledger.consent[1, sim.scenario.vertical_names.index("healthcare")] == 0.2
+
+
+# ------------------------------------------------------------------ finance and research
+
+
+def test_compute_grows_with_funding_and_falling_prices_and_a_cap_binds():
+    free = simulation("baseline").results.timeseries
+    capped = simulation("baseline", (("labs.frontier.finance.compute_cap", 50.0),)).results
+    compute = free.filter((pl.col("lab") == "frontier") & (pl.col("vertical") == "software"))
+    assert compute["compute"][-1] > 100 * compute["compute"][0]
+    assert capped.timeseries.filter(pl.col("lab") == "frontier")["compute"].max() == 50.0
+
+
+def test_revenue_is_the_price_share_of_the_value_deployed_models_create():
+    results = simulation("baseline").results
+    final = results.timeseries.filter(pl.col("time") == results.scenario.end)
+    for lab, spec in results.scenario.labs.items():
+        rows = final.filter(pl.col("lab") == lab)
+        assert rows["revenue"].sum() == pytest.approx(
+            spec.finance.price_share * rows["ai_output"].sum()
+        )
+    assert final["ai_output"].sum() > 0
+
+
+def test_internal_use_feeds_only_ai_research():
+    sim = simulation("datacenter_of_geniuses")
+    internal = sim.ledger.internal[0]
+    assert internal[sim.scenario.vertical_names.index("ai_research")] > 0
+    assert np.count_nonzero(internal) == 1
+
+
+def test_actuation_widens_capture_over_time():
+    spec = Actuation(initial=0.1, ceiling=0.6, midpoint=2030.0, rate=1.0)
+    assert actuation_level(2000.0, spec) == pytest.approx(0.1, abs=1e-6)
+    assert actuation_level(2030.0, spec) == pytest.approx(0.35)
+    assert actuation_level(2060.0, spec) == pytest.approx(0.6, abs=1e-6)
+    sim = simulation("baseline")
+    assert sim.ledger.actuation > sim.scenario.capability.actuation.initial
+
+
+# ------------------------------------------------------------------ data holders
+
+
+def test_an_embargo_delivers_nothing_and_a_licence_delivers_what_the_holder_produced():
+    embargo = simulation("data_holder_leverage").results
+    assert events(embargo, "delivery").filter(pl.col("vertical") == "defense").height == 0
+    sim = simulation("data_holder_leverage", (("holders.defense_ministry.policy", "license"),))
+    deliveries = events(sim.results, "delivery").filter(pl.col("vertical") == "defense")
+    holder = sim.holders[0]
+    for lab in deliveries["lab"].unique():
+        mine = deliveries.filter(pl.col("lab") == lab)
+        # non-rival: each licensee has received everything produced up to its last delivery
+        assert mine["value"].sum() == pytest.approx(holder.produced(mine["time"].max()))
+    assert events(sim.results, "licence").height > 0
+
+
+def test_an_exclusive_holder_licenses_one_lab_at_a_time():
+    sim = simulation("data_holder_leverage", (("holders.hospital_network.policy", "exclusive"),))
+    licences = events(sim.results, "licence").filter(pl.col("vertical") == "healthcare")
+    assert licences.height > 0
+    contract = sim.scenario.holders["hospital_network"].contract_years
+    starts = licences["time"].to_numpy()
+    assert (np.diff(starts) >= contract - 1e-9).all()
+
+
+def test_an_open_holder_gives_every_lab_the_data_for_free():
+    sim = simulation("data_holder_leverage", (("holders.hospital_network.policy", "open"),))
+    deliveries = events(sim.results, "delivery").filter(pl.col("vertical") == "healthcare")
+    assert set(deliveries["lab"].cast(pl.String)) == set(sim.scenario.labs)
+    assert events(sim.results, "licence").filter(pl.col("vertical") == "healthcare").height == 0
+
+
+def test_conservation_with_several_labs_licences_and_churn():
+    sim = simulation("data_sharing_mandate")
+    ledger, results = sim.ledger, sim.results
+    assert ledger.received == pytest.approx(ledger.consented + ledger.internal + ledger.licensed)
+    delivered = events(results, "delivery").group_by("lab", "vertical").agg(pl.col("value").sum())
+    for lab, vertical, episodes in delivered.rows():
+        cell = sim.scenario.lab_names.index(lab), sim.scenario.vertical_names.index(vertical)
+        assert ledger.licensed[cell] == pytest.approx(episodes)
+    assert events(results, "churn").height > 0
+    assert events(results, "switch").height > 0
+    numeric = results.timeseries.select(pl.exclude("lab", "vertical", "time"))
+    assert not any(numeric[c].is_nan().any() or numeric[c].is_null().any() for c in numeric.columns)
+    market = sim.market
+    assert ((market.state == 2).sum()) == market.deployed.sum()
+    assert ((market.state == 1).sum()) == market.piloting.sum()
+
+
+# ------------------------------------------------------------------ interventions
+
+
+def test_an_intervention_takes_effect_at_its_time():
+    change = {"at": 2025.0, "set": {"verticals.*.p": 0.0, "verticals.*.q": 0.0}}
+    sim = econsim.Simulation(
+        econsim.load_scenario("baseline", {**SMALL, "interventions": [change]})
+    )
+    results = sim.run()
+    starts = events(results, "pilot_start")
+    assert starts.filter(pl.col("time") < 2025.0).height > 0
+    assert starts.filter(pl.col("time") > 2025.0).height == 0
+    logged = events(results, "intervention")
+    assert logged["time"].to_list() == [2025.0]
+
+
+def test_better_evals_move_benchmark_scores_at_once():
+    results = simulation("better_evals").results
+    rows = results.timeseries.filter(
+        (pl.col("lab") == "frontier") & (pl.col("vertical") == "legal")
+    )
+    before = rows.filter(pl.col("time").is_close(2026.0 + 11 / 12))
+    after = rows.filter(pl.col("time").is_close(2027.0))
+    expected = 0.7 * after["capability"] + 0.3 * after["talk"]
+    assert after["proxy"].item() == pytest.approx(expected.item())
+    assert after["gap"].item() < before["gap"].item()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"economy.firms": 10}, "interventions.0.set.economy.firms: cannot change during a run"),
+        ({"verticals.legal.pp": 0.1}, "interventions.0.set.verticals.legal.pp: unknown key 'pp'"),
+        (
+            {"verticals.legal.p": -1},
+            "verticals.legal.p: input should be greater than or equal to 0",
+        ),
+        ({"verticals.legl.p": 0.1}, "unknown vertical 'legl' (did you mean 'legal'?)"),
+    ],
+)
+def test_a_bad_intervention_is_reported_at_load(change, message):
+    with pytest.raises(ScenarioError) as caught:
+        econsim.load_scenario("baseline", {"interventions": [{"at": 2030.0, "set": change}]})
+    assert message in str(caught.value)
