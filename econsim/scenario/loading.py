@@ -167,7 +167,7 @@ def validate(raw: dict[str, Any], source: str) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(source, [_describe(e) for e in error.errors()]) from None
+        raise ScenarioError(source, [describe_error(e) for e in error.errors()]) from None
     _check_references(scenario, source)
     return scenario
 
@@ -339,14 +339,14 @@ def _unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}{hint}"
 
 
-def _describe(error: Any) -> str:
+def describe_error(error: Any, root: type[BaseModel] = Scenario) -> str:
     """One line for a pydantic error: key path, what is wrong, what was given."""
     loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
     loc = [p for p in loc if p not in {"list[str]", "literal['all']", "str", "none"}]
     path = ".".join(loc) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{path}: {_unknown('key', loc[-1], _fields_at(loc[:-1]))}"
+        return f"{path}: {_unknown('key', loc[-1], _fields_at(loc[:-1], root))}"
     if kind == "missing":
         return f"{path}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
@@ -356,8 +356,8 @@ def _describe(error: Any) -> str:
     return f"{path}: {message[0].lower() + message[1:]} (got {given!r})"
 
 
-def _fields_at(loc: list[str]) -> list[str]:
-    schema: Any = Scenario
+def _fields_at(loc: list[str], root: type[BaseModel]) -> list[str]:
+    schema: Any = root
     for part in loc:
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             field = schema.model_fields.get(part)

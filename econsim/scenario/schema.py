@@ -293,9 +293,9 @@ class Scenario(_Frozen):
         """A copy with ``{"key.path": value}`` overrides applied and re-validated."""
         from econsim.scenario.loading import apply_overrides, validate
 
-        raw = self.model_dump(mode="json")
-        apply_overrides(raw, overrides)
-        return validate(raw, source=f"scenario {self.name!r}")
+        raw, source = self.model_dump(mode="json"), f"scenario {self.name!r}"
+        apply_overrides(raw, overrides, source=source)
+        return validate(raw, source=source)
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""

@@ -1,65 +1,22 @@
-"""The ``econsim`` command line: run, validate, show and list scenarios.
-
-Bad input (a scenario problem, an existing output folder) is reported in one short
-message naming the key or file, with exit code 2 and nothing written.
-"""
+"""Commands on one scenario: run, validate, show and list."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from econsim.engine import Progress, simulate
+from econsim.cli.common import InputError, load, new_folder, progress_bar, quiet_option, set_option
+from econsim.engine import simulate
 from econsim.results import Results
-from econsim.scenario import (
-    DEFAULT_SCENARIO,
-    Scenario,
-    ScenarioError,
-    bundled_scenarios,
-    load_scenario,
-    resolve_path,
-)
-
-
-class InputError(click.ClickException):
-    """A problem with what the user gave us: exit code 2, no traceback."""
-
-    exit_code = 2
-
-
-def _load(source: str, assignments: Sequence[str]) -> Scenario:
-    try:
-        return load_scenario(source, assignments)
-    except ScenarioError as error:
-        raise InputError(str(error)) from None
-
+from econsim.scenario import DEFAULT_SCENARIO, ScenarioError, bundled_scenarios, load_scenario
+from econsim.scenario.loading import resolve_path
 
 scenario_argument = click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
-set_option = click.option(
-    "--set",
-    "assignments",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Override a scenario value, e.g. --set verticals.legal.p=0.05 (repeatable).",
-)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="econsim")
-def main() -> None:
-    """Simulate how AI capability diffuses across the verticals of an economy.
-
-    SCENARIO is a TOML file or the name of a bundled scenario (see `econsim list`).
-    """
-
-
-@main.command()
+@click.command()
 @scenario_argument
 @click.option("--seed", type=click.IntRange(min=0), help="Root seed (default: the scenario's).")
 @click.option(
@@ -68,18 +25,19 @@ def main() -> None:
     help="Output folder (must not exist). Default: runs/NAME-TIMESTAMP.",
 )
 @set_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary table.")
+@quiet_option
 def run(
     scenario: str, seed: int | None, out: Path | None, assignments: tuple[str, ...], quiet: bool
 ) -> None:
     """Run a scenario and write its parquet files to a new folder."""
-    resolved = _load(scenario, assignments)
-    folder = out or _new_run_folder(resolved.name)
+    resolved = load(scenario, assignments)
+    folder = out or new_folder("runs", resolved.name)
     if folder.exists():
         raise InputError(
             f"--out {folder}: already exists; econsim never overwrites a run, so name a new folder"
         )
-    with _progress_bar(resolved, enabled=not quiet) as progress:
+    steps = round(resolved.horizon * resolved.reports_per_year) + 1
+    with progress_bar(steps, resolved.name, not quiet, _year) as progress:
         try:
             results = simulate(resolved, seed, progress)
         except ScenarioError as error:  # raised while building the world (graph files)
@@ -89,12 +47,12 @@ def run(
         click.echo(summary_table(results, folder))
 
 
-@main.command()
+@click.command()
 @scenario_argument
 @set_option
 def validate(scenario: str, assignments: tuple[str, ...]) -> None:
     """Check a scenario without running it."""
-    resolved = _load(scenario, assignments)
+    resolved = load(scenario, assignments)
     click.echo(
         f"ok: {resolved.name}: {len(resolved.verticals)} verticals, "
         f"{len(resolved.labs)} labs, {resolved.economy.firms:,} firms, "
@@ -102,58 +60,25 @@ def validate(scenario: str, assignments: tuple[str, ...]) -> None:
     )
 
 
-@main.command()
+@click.command()
 @scenario_argument
 @set_option
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of TOML.")
 def show(scenario: str, assignments: tuple[str, ...], as_json: bool) -> None:
     """Print the resolved scenario (defaults filled in, overrides applied)."""
-    resolved = _load(scenario, assignments)
+    resolved = load(scenario, assignments)
     if as_json:
         click.echo(json.dumps(resolved.model_dump(mode="json"), indent=2))
     else:
         click.echo(resolved.to_toml(), nl=False)
 
 
-@main.command(name="list")
+@click.command(name="list")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
     for name in bundled_scenarios():
         description = load_scenario(resolve_path(name)).description
         click.echo(f"{name:28s} {description}")
-
-
-# ---------------------------------------------------------------- output
-
-
-def _new_run_folder(name: str) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path("runs") / f"{name}-{stamp}"
-    suffix = 2
-    while folder.exists():
-        folder = Path("runs") / f"{name}-{stamp}-{suffix}"
-        suffix += 1
-    return folder
-
-
-@contextmanager
-def _progress_bar(scenario: Scenario, enabled: bool) -> Iterator[Progress | None]:
-    if not (enabled and sys.stderr.isatty()):
-        yield None
-        return
-    steps = round(scenario.horizon * scenario.reports_per_year) + 1
-    with click.progressbar(
-        length=steps,
-        label=f"{scenario.name}",
-        file=sys.stderr,
-        show_pos=False,
-        item_show_func=_year,
-    ) as bar:
-
-        def advance(now: float) -> None:
-            bar.update(1, now)
-
-        yield advance
 
 
 def _year(now: float | None) -> str:

@@ -1,0 +1,27 @@
+"""The ``econsim`` command line.
+
+Bad input (a scenario or study problem, an existing output folder) is reported in
+one short message naming the key or file, with exit code 2 and nothing written.
+"""
+
+from __future__ import annotations
+
+import click
+
+from econsim.cli.single import list_scenarios, run, show, summary_table, validate
+from econsim.cli.studies import compare, sensitivity, sweep
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="econsim")
+def main() -> None:
+    """Simulate how AI capability diffuses across the verticals of an economy.
+
+    SCENARIO is a TOML file or the name of a bundled scenario (see `econsim list`).
+    """
+
+
+for command in (run, validate, show, list_scenarios, compare, sweep, sensitivity):
+    main.add_command(command)
+
+__all__ = ["main", "summary_table"]

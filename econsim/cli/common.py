@@ -1,0 +1,66 @@
+"""What every command shares: input errors, scenario loading, options, progress bars."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from econsim.scenario import Scenario, ScenarioError, load_scenario
+
+
+class InputError(click.ClickException):
+    """A problem with what the user gave us: exit code 2, no traceback."""
+
+    exit_code = 2
+
+
+def load(source: str, assignments: Sequence[str]) -> Scenario:
+    """A scenario, or an InputError naming the file and key."""
+    try:
+        return load_scenario(source, assignments)
+    except ScenarioError as error:
+        raise InputError(str(error)) from None
+
+
+set_option = click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario value, e.g. --set verticals.legal.p=0.05 (repeatable; "
+    "'*' stands for every vertical, lab or holder).",
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no table.")
+
+
+def new_folder(parent: str, name: str) -> Path:
+    """A fresh timestamped folder name under ``parent`` (never an existing one)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder, suffix = Path(parent) / f"{name}-{stamp}", 2
+    while folder.exists():
+        folder, suffix = Path(parent) / f"{name}-{stamp}-{suffix}", suffix + 1
+    return folder
+
+
+@contextmanager
+def progress_bar(
+    length: int, label: str, enabled: bool, show: Callable[[Any], str] | None = None
+) -> Iterator[Callable[[Any], None] | None]:
+    """A click progress bar on a terminal's stderr; ``None`` when quiet or piped."""
+    if not (enabled and sys.stderr.isatty() and length > 0):
+        yield None
+        return
+    with click.progressbar(
+        length=length, label=label, file=sys.stderr, show_pos=True, item_show_func=show
+    ) as bar:
+
+        def advance(item: Any) -> None:
+            bar.update(1, item)
+
+        yield advance

@@ -1,0 +1,260 @@
+"""Commands over many runs: compare arms, sweep a study, sensitivity indices."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+
+from econsim.cli.common import InputError, load, new_folder, progress_bar, quiet_option, set_option
+from econsim.experiments import (
+    Outcome,
+    Plan,
+    StudyError,
+    compare_arms,
+    load_study,
+    plan_arms,
+    plan_study,
+    run_plan,
+    sensitivity_indices,
+)
+from econsim.experiments.executors import executor_for
+from econsim.experiments.store import write_table
+from econsim.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, parse_assignments
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where and how a study runs, from the options every study command shares."""
+
+    out: Path | None
+    workers: int | None
+    scheduler: str | None
+    quiet: bool
+
+    def folder(self, name: str) -> Path:
+        """The study folder: --out, or a new one under runs/."""
+        return self.out or new_folder("runs", name)
+
+
+def executor_options(command: Any) -> Any:
+    """Add --out, --workers, --scheduler and --quiet, passed on as one ``execution``."""
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        out: Path | None,
+        workers: int | None,
+        scheduler: str | None,
+        quiet: bool,
+        **kwargs: Any,
+    ) -> Any:
+        return command(*args, execution=Execution(out, workers, scheduler, quiet), **kwargs)
+
+    for option in reversed(
+        [
+            click.option(
+                "--out",
+                type=click.Path(path_type=Path),
+                help="Study folder; rerun with the same folder to resume.",
+            ),
+            click.option(
+                "--workers",
+                "-j",
+                type=click.IntRange(min=1),
+                help="Local worker processes (default: all cores; 1: this process).",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="ADDRESS",
+                help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
+            ),
+            quiet_option,
+        ]
+    ):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@contextmanager
+def _study_errors() -> Iterator[None]:
+    try:
+        yield
+    except (StudyError, ScenarioError) as error:
+        raise InputError(str(error)) from None
+
+
+def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outcome:
+    executor = executor_for(execution.workers, execution.scheduler)
+    with progress_bar(len(plan.tasks), "runs", not execution.quiet) as progress:
+        try:
+            outcome = run_plan(plan, folder, executor, progress, **options)
+        except KeyboardInterrupt:
+            raise click.ClickException(
+                f"interrupted; rerun with --out {folder} to resume"
+            ) from None
+    if not execution.quiet:
+        click.echo(outcome.describe())
+    return outcome
+
+
+# ---------------------------------------------------------------- compare
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1)
+@click.option(
+    "--arm",
+    "arms",
+    multiple=True,
+    metavar="NAME:KEY=VALUE,...",
+    help="An arm of one scenario: a name and its overrides (repeatable; the first "
+    "arm is the baseline). 'base:' is the scenario as it is.",
+)
+@click.option("--replications", "-n", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option(
+    "--seed", type=click.IntRange(min=0), help="Root seed (default: the first scenario's)."
+)
+@set_option
+@click.option(
+    "--metrics",
+    default="",
+    metavar="GLOBS",
+    help="Summary metrics to show, e.g. 'time_to_expert.*,breadth' (default: all).",
+)
+@click.option("--confidence", type=click.FloatRange(0.5, 0.999), default=0.95, show_default=True)
+@click.option(
+    "--independent",
+    is_flag=True,
+    help="Independent seeds per arm instead of common random numbers.",
+)
+@executor_options
+def compare(
+    scenarios: tuple[str, ...],
+    arms: tuple[str, ...],
+    replications: int,
+    seed: int | None,
+    assignments: tuple[str, ...],
+    metrics: str,
+    confidence: float,
+    independent: bool,
+    execution: Execution,
+) -> None:
+    """Paired differences of summary metrics between policy arms.
+
+    Either several scenarios (the first is the baseline) or one scenario with --arm.
+    """
+    bases = _arms(scenarios, arms, assignments)
+    root = seed if seed is not None else next(iter(bases.values())).seed
+    folder = execution.folder("compare")
+    with _study_errors():
+        outcome = _run(plan_arms(bases, replications, root, independent), folder, execution)
+    patterns = [p.strip() for p in metrics.split(",") if p.strip()]
+    table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
+    write_table(table, folder / "comparison.parquet")
+    if not execution.quiet:
+        click.echo(comparison_table(table, confidence))
+        click.echo(f"wrote {folder}/ comparison.parquet runs.parquet runs/")
+
+
+def _arms(
+    scenarios: Sequence[str], arms: Sequence[str], assignments: Sequence[str]
+) -> dict[str, Scenario]:
+    if arms and len(scenarios) > 1:
+        raise InputError("give several scenarios or one scenario with --arm, not both")
+    if not arms:
+        if len(scenarios) < 2:
+            raise InputError("compare needs two arms: two scenarios, or --arm twice")
+        bases = {}
+        for source in scenarios:
+            scenario = load(source, assignments)
+            if scenario.name in bases:
+                raise InputError(f"{source}: two arms are named {scenario.name!r}")
+            bases[scenario.name] = scenario
+        return bases
+    base = load(scenarios[0] if scenarios else DEFAULT_SCENARIO, assignments)
+    result = {}
+    for arm in arms:
+        name, sep, spec = arm.partition(":")
+        if not sep or not name:
+            raise InputError(f"--arm {arm!r}: expected NAME:KEY=VALUE,... (or NAME: for none)")
+        items = [item for item in spec.split(",") if item.strip()]
+        try:
+            result[name] = base.override(parse_assignments(items, source=f"--arm {name}"))
+        except ScenarioError as error:
+            raise InputError(f"--arm {name}: {error}") from None
+    if len(result) < 2:
+        raise InputError("compare needs two arms: --arm twice, with different names")
+    return result
+
+
+def comparison_table(table: pl.DataFrame, confidence: float) -> str:
+    """Rows whose difference is not exactly zero, as an aligned text table."""
+    shown = table.filter(pl.col("difference").is_not_null() & (pl.col("difference") != 0))
+    label = f"{confidence:.0%} interval"
+    lines = [
+        f"{'metric':34s}{'arm':>22s}{'baseline':>11s}{'arm':>11s}{'difference':>12s}"
+        f"{label:>24s}{'n':>5s}"
+    ]
+    for r in shown.sort("metric", "arm").iter_rows(named=True):
+        low, high = r["ci_low"], r["ci_high"]
+        interval = "" if low is None else f"[{low:+.3g}, {high:+.3g}]"
+        lines.append(
+            f"{r['metric']:34s}{r['arm']:>22s}{r['baseline_mean']:11.4g}"
+            f"{r['arm_mean']:11.4g}{r['difference']:+12.3g}{interval:>24s}{r['n']:5d}"
+        )
+    if shown.height < table.height:
+        lines.append(f"({table.height - shown.height} metrics with no difference not shown)")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- sweep and sensitivity
+
+
+@click.command()
+@click.argument("study", type=click.Path(path_type=Path))
+@click.option("--retry-failed", is_flag=True, help="Run failed runs again on resume.")
+@click.option("--keep-events", is_flag=True, help="Also store each run's event log.")
+@executor_options
+def sweep(study: Path, retry_failed: bool, keep_events: bool, execution: Execution) -> None:
+    """Run a study file: its design over parameters, times its replications."""
+    with _study_errors():
+        spec = load_study(study)
+        folder = execution.folder(spec.name)
+        _run(
+            plan_study(spec), folder, execution, retry_failed=retry_failed, keep_events=keep_events
+        )
+    if not execution.quiet:
+        click.echo(f"wrote {folder}/ runs.parquet runs/")
+
+
+@click.command()
+@click.argument("study", type=click.Path(path_type=Path))
+@click.option(
+    "--metrics",
+    default="",
+    metavar="NAMES",
+    help="Summary metrics to explain (default: the study's 'metrics').",
+)
+@executor_options
+def sensitivity(study: Path, metrics: str, execution: Execution) -> None:
+    """Sobol or Morris indices of summary metrics (runs the study first, or resumes it)."""
+    with _study_errors():
+        spec = load_study(study)
+        plan = plan_study(spec)
+        folder = execution.folder(spec.name)
+        outcome = _run(plan, folder, execution)
+        names = [m.strip() for m in metrics.split(",") if m.strip()]
+        censor = next(iter(plan.bases.values())).end
+        table = sensitivity_indices(spec, outcome.runs, censor, names)
+    write_table(table, folder / "sensitivity.parquet")
+    if not execution.quiet:
+        with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, float_precision=3):
+            click.echo(table)
+        click.echo(f"wrote {folder}/ sensitivity.parquet runs.parquet runs/")

@@ -1,0 +1,121 @@
+"""Running a plan: each run in a worker, written to the study folder as it finishes.
+
+A run that raises is recorded as failed, with its error and traceback, and the
+study goes on. Nothing but one small row per run comes back to the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from econsim.engine import simulate, version
+from econsim.experiments.executors import Executor, Sequential
+from econsim.experiments.store import StudyFolder, write_run
+from econsim.experiments.study import Plan, RunTask
+from econsim.scenario import Scenario
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a study run did: the table of runs and how long it took."""
+
+    runs: pl.DataFrame
+    ran: int
+    skipped: int
+    failed: int
+    seconds: float
+    workers: int
+
+    def describe(self) -> str:
+        """One line for people: runs, failures, time per run."""
+        per_run = self.seconds * self.workers / self.ran if self.ran else 0.0
+        return (
+            f"{self.ran + self.skipped} runs ({self.ran} run now, {self.skipped} already "
+            f"done, {self.failed} failed) in {self.seconds:.1f} s; {per_run:.2f} s per run "
+            f"on {self.workers} worker{'s' if self.workers > 1 else ''}"
+        )
+
+
+def run_plan(
+    plan: Plan,
+    folder: str | Path,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    retry_failed: bool = False,
+    keep_events: bool = False,
+) -> Outcome:
+    """Run every task of a plan not already in ``folder``; return the table of runs."""
+    executor = executor or Sequential()
+    store = StudyFolder(folder)
+    store.prepare(
+        {
+            "name": plan.name,
+            "digest": plan.digest(),
+            "version": version(),
+            "runs": len(plan.tasks),
+            "parameters": plan.parameters,
+            "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},
+        }
+    )
+    done = store.done(retry_failed)
+    todo = [task for task in plan.tasks if task.run_id not in done]
+    job = partial(execute, bases=plan.bases, root=str(store.path), keep_events=keep_events)
+    clock, failed = time.perf_counter(), 0
+    try:
+        for row in executor.map(job, todo):
+            failed += row["status"] != "ok"
+            if progress is not None:
+                progress(row)
+    finally:
+        executor.close()
+        runs = store.consolidate()
+    return Outcome(
+        runs,
+        len(todo),
+        len(plan.tasks) - len(todo),
+        failed,
+        time.perf_counter() - clock,
+        executor.workers,
+    )
+
+
+def execute(
+    task: RunTask, bases: dict[str, Scenario], root: str, keep_events: bool
+) -> dict[str, Any]:
+    """Run one task and write its partition; a failure becomes a recorded status."""
+    clock = time.perf_counter()
+    row: dict[str, Any] = {
+        "run_id": task.run_id,
+        "arm": task.arm,
+        "point": task.point,
+        "replication": task.replication,
+        "seed": task.seed,
+        "overrides": json.dumps(task.overrides, sort_keys=True, default=str),
+        **{f"param.{key}": value for key, value in task.overrides.items()},
+    }
+    results = None
+    try:
+        results = simulate(bases[task.arm].override(task.overrides), seed=task.seed)
+        row.update(status="ok", error=None, events=len(results.events))
+        row.update({f"metric.{k}": v for k, v in results.metrics().items()})
+    except Exception as error:  # a failed run is data, not a crashed study
+        row.update(
+            status="failed",
+            error=f"{type(error).__name__}: {error}",
+            traceback=traceback.format_exc(),
+            events=None,
+        )
+    row["wall_seconds"] = round(time.perf_counter() - clock, 3)
+    write_run(Path(root), task.run_id, row, results, keep_events)
+    return row

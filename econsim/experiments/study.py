@@ -1,0 +1,269 @@
+"""Studies: many runs of scenarios, as arms, designs over parameters and replications.
+
+A study file (TOML) names a base scenario, fixed overrides, uncertain parameters
+(ranges or lists), a design that turns them into points, and replications. Its plan
+is deterministic: the same file and root seed give the same runs, parameters and
+seeds. Replication r has the same seed in every arm and at every design point
+(common random numbers), so paired differences carry little noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from econsim.scenario import Scenario, ScenarioError, load_scenario
+from econsim.scenario.loading import describe_error, resolve_path
+from econsim.streams import replication_seeds
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Range(_Frozen):
+    """A parameter drawn between ``low`` and ``high`` (log scale for rates spanning OOMs)."""
+
+    low: float
+    high: float
+    scale: Literal["linear", "log"] = "linear"
+    levels: Annotated[int, Field(ge=2)] = 3
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.high <= self.low:
+            raise ValueError(f"high {self.high} must exceed low {self.low}")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError("a log-scale range needs low > 0")
+        return self
+
+    def at(self, unit: float) -> float | int:
+        """The value at ``unit`` in [0, 1] of the range."""
+        if self.scale == "log":
+            value = math.exp(math.log(self.low) + unit * (math.log(self.high) - math.log(self.low)))
+        else:
+            value = self.low + unit * (self.high - self.low)
+        return round(value) if self.integer else value
+
+    def grid(self) -> list[float | int]:
+        """``levels`` evenly spaced values, for full-factorial designs."""
+        return [self.at(u) for u in np.linspace(0.0, 1.0, self.levels).tolist()]
+
+
+class Values(_Frozen):
+    """A parameter taking each of a list of values."""
+
+    values: Annotated[list[Any], Field(min_length=1)]
+
+    def grid(self) -> list[Any]:
+        """The values themselves."""
+        return list(self.values)
+
+
+class Design(_Frozen):
+    """How parameters become points: every combination, or a space-filling sample."""
+
+    kind: Literal["factorial", "latin", "sobol", "morris"] = "factorial"
+    samples: Annotated[int, Field(ge=1)] = 16
+    levels: Annotated[int, Field(ge=2)] = 4
+
+
+class Study(_Frozen):
+    """A study: base scenario, arms, fixed overrides, parameters, design, replications."""
+
+    name: str = "study"
+    scenario: str = "baseline"
+    seed: Annotated[int, Field(ge=0)] = 0
+    replications: Annotated[int, Field(ge=1, le=100_000)] = 1
+    set: dict[str, Any] = Field(default_factory=dict)
+    arms: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    parameters: dict[str, Range | Values] = Field(default_factory=dict)
+    design: Design = Design()
+    metrics: list[str] = Field(default_factory=lambda: ["breadth", "time_to_general", "max_gap"])
+
+    @model_validator(mode="after")
+    def _design_fits(self) -> Study:
+        sampled = self.design.kind in ("latin", "sobol", "morris")
+        lists = [k for k, p in self.parameters.items() if isinstance(p, Values)]
+        if sampled and lists:
+            raise ValueError(f"a {self.design.kind} design needs ranges, not lists: {lists}")
+        if sampled and not self.parameters:
+            raise ValueError(f"a {self.design.kind} design needs parameters to sample")
+        return self
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """One run of a plan: which arm, point and replication, its seed and overrides."""
+
+    run_id: int
+    arm: str
+    point: int
+    replication: int
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every run of a study, with the base scenario of each arm."""
+
+    name: str
+    bases: dict[str, Scenario]
+    tasks: list[RunTask]
+    parameters: list[str]
+    units: NDArray[np.float64] | None = None  # sampled designs: points in the unit cube
+
+    def digest(self) -> str:
+        """A fingerprint of what the plan runs, to refuse resuming a different study."""
+        payload = {
+            "bases": {arm: base.model_dump(mode="json") for arm, base in self.bases.items()},
+            "tasks": [
+                (t.run_id, t.arm, t.point, t.replication, t.seed, t.overrides) for t in self.tasks
+            ],
+        }
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class StudyError(ValueError):
+    """A study that cannot be run; the message names the key or file at fault."""
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise StudyError(f"{path}: cannot read file: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise StudyError(f"{path}: malformed TOML: {error}") from None
+    try:
+        study = Study.model_validate(raw)
+    except ValidationError as error:
+        problems = "\n  ".join(describe_error(e, Study) for e in error.errors())
+        raise StudyError(f"{path}: {problems}") from None
+    if not Path(study.scenario).is_absolute() and (path.parent / study.scenario).is_file():
+        study = study.model_copy(update={"scenario": str(path.parent / study.scenario)})
+    return study
+
+
+# ---------------------------------------------------------------- planning
+
+
+def plan_study(study: Study) -> Plan:
+    """The runs of a study, every one validated before anything runs."""
+    base = _load_base(study.scenario, study.set)
+    arms = study.arms or {"base": {}}
+    points, units = design_points(study)
+    seeds = replication_seeds(study.seed, study.replications)
+    tasks: list[RunTask] = []
+    for point, values in enumerate(points):
+        for replication, seed in enumerate(seeds):
+            for arm, arm_set in arms.items():
+                tasks.append(
+                    RunTask(len(tasks), arm, point, replication, seed, {**arm_set, **values})
+                )
+    bases = {arm: base for arm in arms}
+    _validate_tasks(bases, tasks)
+    return Plan(study.name, bases, tasks, list(study.parameters), units)
+
+
+def plan_arms(
+    bases: Mapping[str, Scenario],
+    replications: int,
+    seed: int,
+    independent: bool = False,
+) -> Plan:
+    """Arms to compare, each a scenario, over common (or independent) replications."""
+    count = replications * (len(bases) if independent else 1)
+    seeds = replication_seeds(seed, count)
+    tasks: list[RunTask] = []
+    for replication in range(replications):
+        for index, arm in enumerate(bases):
+            which = replication * len(bases) + index if independent else replication
+            tasks.append(RunTask(len(tasks), arm, 0, replication, seeds[which]))
+    return Plan("compare", dict(bases), tasks, [])
+
+
+def design_points(study: Study) -> tuple[list[dict[str, Any]], NDArray[np.float64] | None]:
+    """Parameter values at each design point (and the unit-cube sample, if sampled)."""
+    names = list(study.parameters)
+    specs = [study.parameters[n] for n in names]
+    design = study.design
+    if not names:
+        return [{}], None
+    if design.kind == "factorial":
+        grids = [spec.grid() for spec in specs]
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*grids)], None
+    units = unit_sample(study)
+    ranges = [spec for spec in specs if isinstance(spec, Range)]
+    points = [
+        {n: r.at(float(u)) for n, r, u in zip(names, ranges, row, strict=True)} for row in units
+    ]
+    return points, units
+
+
+def salib_problem(study: Study) -> dict[str, Any]:
+    """The SALib problem over the unit cube (ranges are mapped by :meth:`Range.at`)."""
+    names = list(study.parameters)
+    return {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def unit_sample(study: Study) -> NDArray[np.float64]:
+    """The design's sample in the unit cube, from SALib, seeded by the study's seed."""
+    from SALib.sample import latin, morris, sobol
+
+    problem, design = salib_problem(study), study.design
+    if design.kind == "latin":
+        return np.asarray(latin.sample(problem, design.samples, seed=study.seed))
+    if design.kind == "sobol":
+        return np.asarray(
+            sobol.sample(problem, design.samples, calc_second_order=False, seed=study.seed)
+        )
+    return np.asarray(
+        morris.sample(problem, design.samples, num_levels=design.levels, seed=study.seed)
+    )
+
+
+def _load_base(source: str, overrides: Mapping[str, Any]) -> Scenario:
+    try:
+        return load_scenario(resolve_path(source), overrides)
+    except ScenarioError as error:
+        raise StudyError(str(error)) from None
+
+
+def _validate_tasks(bases: Mapping[str, Scenario], tasks: list[RunTask]) -> None:
+    """Apply every distinct override set once, so a bad value stops the study at once."""
+    for task in _distinct(tasks):
+        try:
+            bases[task.arm].override(task.overrides)
+        except ScenarioError as error:
+            where = f"run {task.run_id} (arm {task.arm}, point {task.point})"
+            raise StudyError(f"{where}: {error}") from None
+
+
+def _distinct(tasks: list[RunTask]) -> list[RunTask]:
+    seen, unique = set(), []
+    for task in tasks:
+        key = (task.arm, json.dumps(task.overrides, sort_keys=True, default=str))
+        if key not in seen:
+            seen.add(key)
+            unique.append(task)
+    return unique

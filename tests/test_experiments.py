@@ -1,0 +1,321 @@
+"""Studies at scale: plans, the study folder, resuming, executors, comparisons, indices."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+import econsim
+from econsim.cli import main
+from econsim.experiments import (
+    LocalProcesses,
+    Sequential,
+    StudyError,
+    compare_arms,
+    load_study,
+    paired_differences,
+    plan_arms,
+    plan_study,
+    run_plan,
+    sensitivity_indices,
+)
+from econsim.experiments.study import Study
+
+TINY = {"economy.firms": 800, "horizon": 4.0}
+
+
+def study(**fields: object) -> Study:
+    return Study.model_validate({"scenario": "bass", "seed": 3, "set": TINY, **fields})
+
+
+def deterministic(runs: pl.DataFrame) -> pl.DataFrame:
+    return runs.drop("wall_seconds").sort("run_id")
+
+
+# ------------------------------------------------------------------ plans
+
+
+def test_a_plan_is_deterministic_and_shares_seeds_across_arms_and_points():
+    spec = study(
+        replications=3,
+        arms={"low": {"verticals.market.p": 0.01}, "high": {}},
+        parameters={"verticals.market.q": {"values": [0.2, 0.4]}},
+    )
+    first, again = plan_study(spec), plan_study(spec)
+    assert first.digest() == again.digest()
+    assert len(first.tasks) == 2 * 3 * 2
+    seeds = {(t.replication, t.seed) for t in first.tasks}
+    assert len(seeds) == 3  # one seed per replication, whatever the arm and point
+    assert {t.seed for t in plan_study(spec.model_copy(update={"seed": 4})).tasks}.isdisjoint(
+        {t.seed for t in first.tasks}
+    )
+
+
+@pytest.mark.parametrize(
+    ("design", "points"),
+    [
+        ({"kind": "factorial"}, 3 * 2),
+        ({"kind": "latin", "samples": 7}, 7),
+        ({"kind": "sobol", "samples": 8}, 8 * (2 + 2)),
+        ({"kind": "morris", "samples": 3}, 3 * 3),
+    ],
+)
+def test_designs_give_the_expected_number_of_points(design, points):
+    spec = study(
+        design=design,
+        parameters={
+            "verticals.market.p": {"low": 0.01, "high": 0.1, "scale": "log"},
+            "verticals.market.q": {"low": 0.2, "high": 0.6, "levels": 2},
+        },
+    )
+    plan = plan_study(spec)
+    assert len(plan.tasks) == points
+    p = [t.overrides["verticals.market.p"] for t in plan.tasks]
+    assert min(p) >= 0.01 - 1e-12 and max(p) <= 0.1 + 1e-12
+
+
+def test_bad_studies_are_reported_with_their_key(tmp_path):
+    with pytest.raises(ValueError, match="needs ranges, not lists"):
+        plan_study(
+            study(design={"kind": "latin"}, parameters={"verticals.market.p": {"values": [0.1]}})
+        )
+    with pytest.raises(StudyError, match="unknown key 'pp'"):
+        plan_study(study(parameters={"verticals.market.pp": {"values": [0.1]}}))
+    with pytest.raises(StudyError, match=r"verticals\.market\.p: input should be greater"):
+        plan_study(study(parameters={"verticals.market.p": {"values": [0.1, -1.0]}}))
+    path = tmp_path / "s.toml"
+    path.write_text('scenario = "bass"\nreplication = 2\n')
+    with pytest.raises(
+        StudyError, match="unknown key 'replication' \\(did you mean 'replications'"
+    ):
+        load_study(path)
+
+
+# ------------------------------------------------------------------ the study folder
+
+
+def test_a_sweep_lands_as_a_hive_dataset_readable_without_econsim(tmp_path):
+    spec = study(replications=2, parameters={"verticals.market.p": {"values": [0.02, 0.08]}})
+    outcome = run_plan(plan_study(spec), tmp_path / "s")
+    assert outcome.runs.height == 4 and (outcome.runs["status"] == "ok").all()
+    series = pl.scan_parquet(tmp_path / "s/runs/*/timeseries.parquet", hive_partitioning=True)
+    per_run = series.group_by("run_id").len().collect()
+    assert sorted(per_run["run_id"].to_list()) == [0, 1, 2, 3]
+    import duckdb
+
+    rows = duckdb.sql(
+        f"SELECT run_id, max(adoption) FROM read_parquet("
+        f"'{tmp_path}/s/runs/*/timeseries.parquet', hive_partitioning=true) "
+        f"GROUP BY run_id"
+    ).fetchall()
+    assert len(rows) == 4
+    table = duckdb.sql(f"SELECT count(*) FROM '{tmp_path}/s/runs.parquet'").fetchall()
+    assert table == [(4,)]
+
+
+def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path):
+    spec = study(
+        parameters={
+            "graph.kind": {"values": ["complete", "file"]},
+            "graph.path": {"values": ["missing-edges.txt"]},
+        }
+    )
+    outcome = run_plan(plan_study(spec), tmp_path / "s")
+    status = dict(zip(outcome.runs["param.graph.kind"], outcome.runs["status"], strict=True))
+    assert status == {"complete": "ok", "file": "failed"}
+    failed = outcome.runs.filter(pl.col("status") == "failed")
+    assert "missing-edges.txt" in failed["error"][0] and "Traceback" in failed["traceback"][0]
+    assert outcome.failed == 1
+
+
+def test_a_rerun_skips_finished_runs_and_refuses_another_study(tmp_path):
+    spec = study(replications=3)
+    first = run_plan(plan_study(spec), tmp_path / "s")
+    again = run_plan(plan_study(spec), tmp_path / "s")
+    assert (first.ran, again.ran, again.skipped) == (3, 0, 3)
+    assert deterministic(again.runs).equals(deterministic(first.runs))
+    with pytest.raises(StudyError, match="holds a different study"):
+        run_plan(plan_study(study(replications=4)), tmp_path / "s")
+
+
+def test_a_sweep_killed_midway_resumes_with_every_run_once(tmp_path):
+    path = tmp_path / "study.toml"
+    path.write_text(
+        'scenario = "bass"\nseed = 1\nreplications = 30\n'
+        '[set]\n"economy.firms" = 4000\n"horizon" = 6.0\n'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "econsim.cli.__main__",
+        "sweep",
+        str(path),
+        "--out",
+        str(tmp_path / "s"),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+    sweep = subprocess.Popen(command, start_new_session=True)
+    runs = tmp_path / "s" / "runs"
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(runs.glob("run_id=*"))) < 4:
+        time.sleep(0.05)
+    os.killpg(sweep.pid, signal.SIGKILL)  # the sweep and its workers, mid-write
+    sweep.wait()
+    finished = len(list(runs.glob("run_id=*")))
+    assert 4 <= finished < 30
+    assert subprocess.run(command, check=False).returncode == 0
+    table = pl.read_parquet(tmp_path / "s/runs.parquet")
+    assert sorted(table["run_id"].to_list()) == list(range(30))
+    assert (table["status"] == "ok").all()
+    for file in runs.glob("run_id=*/*.parquet"):
+        pl.read_parquet(file)  # no corrupt file
+    assert not list((tmp_path / "s" / ".staging").glob("*"))
+
+
+# ------------------------------------------------------------------ executors
+
+
+def test_every_executor_gives_the_same_runs(tmp_path):
+    from distributed import LocalCluster
+
+    spec = study(replications=3, parameters={"verticals.market.q": {"values": [0.2, 0.5]}})
+    sequential = run_plan(plan_study(spec), tmp_path / "a", Sequential()).runs
+    processes = run_plan(plan_study(spec), tmp_path / "b", LocalProcesses(2)).runs
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as cluster:
+        executor = econsim.experiments.DaskCluster(cluster.scheduler_address)
+        assert executor.workers == 2
+        dask = run_plan(plan_study(spec), tmp_path / "c", executor).runs
+    assert deterministic(sequential).equals(deterministic(processes))
+    assert deterministic(sequential).equals(deterministic(dask))
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+def test_paired_differences_are_exact_on_known_numbers():
+    runs = pl.DataFrame(
+        {
+            "run_id": range(6),
+            "status": ["ok"] * 6,
+            "arm": ["a", "b"] * 3,
+            "replication": [0, 0, 1, 1, 2, 2],
+            "metric.x": [1.0, 2.0, 2.0, 3.5, 3.0, 4.5],
+            "metric.never": [None, None, 1.0, 2.0, None, 3.0],
+        }
+    )
+    table = paired_differences(runs, "a").sort("metric")
+    never, x = table.row(0, named=True), table.row(1, named=True)
+    assert x["difference"] == pytest.approx(4 / 3) and x["n"] == 3
+    half = 4.302653 * np.std([1.0, 1.5, 1.5], ddof=1) / np.sqrt(3)  # t quantile 0.975, 2 df
+    assert (x["ci_low"], x["ci_high"]) == pytest.approx((4 / 3 - half, 4 / 3 + half), rel=1e-5)
+    assert never["n"] == 1 and never["ci_low"] is None
+
+
+def test_common_random_numbers_narrow_the_interval(tmp_path):
+    base = econsim.load_scenario("data_holder_leverage", {"economy.firms": 3000, "horizon": 10.0})
+    arms = {
+        "base": base,
+        "mandate": base.override(
+            {"verticals.healthcare.consent": 0.8, "holders.hospital_network.policy": "open"}
+        ),
+    }
+    widths = {}
+    for paired in (True, False):
+        plan = plan_arms(arms, replications=8, seed=2, independent=not paired)
+        runs = run_plan(plan, tmp_path / str(paired), LocalProcesses(2)).runs
+        table = compare_arms(runs, ["capability.*", "adoption.*"], paired=paired)
+        table = table.filter(pl.col("ci_low").is_not_null())
+        widths[paired] = (table["ci_high"] - table["ci_low"]).to_numpy()
+    assert np.median(widths[True] / widths[False]) < 0.7
+
+
+# ------------------------------------------------------------------ sensitivity
+
+
+@pytest.mark.parametrize("kind", ["sobol", "morris"])
+def test_sensitivity_finds_the_parameter_that_matters(tmp_path, kind):
+    # Three years of pure diffusion: adoption hangs on p, barely on a narrow q.
+    spec = study(
+        design={"kind": kind, "samples": 16 if kind == "sobol" else 8},
+        set={**TINY, "horizon": 3.0},
+        parameters={
+            "verticals.market.p": {"low": 0.01, "high": 0.2},
+            "verticals.market.q": {"low": 0.3, "high": 0.32},
+        },
+    )
+    plan = plan_study(spec)
+    runs = run_plan(plan, tmp_path / "s", LocalProcesses(2)).runs
+    table = sensitivity_indices(spec, runs, censor_at=3.0, metrics=["adoption.market"])
+    by = {row["parameter"]: row for row in table.iter_rows(named=True)}
+    key = "ST" if kind == "sobol" else "mu_star"
+    assert by["verticals.market.p"][key] > 10 * abs(by["verticals.market.q"][key])
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_compare_prints_and_writes_the_paired_table(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "compare",
+            "bass",
+            "--arm",
+            "base:",
+            "--arm",
+            "fast:verticals.market.p=0.1",
+            "-n",
+            "4",
+            "--set",
+            "economy.firms=800",
+            "--set",
+            "horizon=4",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "adoption.market" in result.output and "95% interval" in result.output
+    table = pl.read_parquet(tmp_path / "c/comparison.parquet")
+    row = table.filter(pl.col("metric") == "adoption.market").row(0, named=True)
+    assert row["arm"] == "fast" and row["difference"] > 0 and row["n"] == 4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["compare", "bass"], "compare needs two arms"),
+        (["compare", "bass", "--arm", "x"], "expected NAME:KEY=VALUE"),
+        (
+            ["compare", "bass", "--arm", "a:", "--arm", "b:verticals.market.pp=1"],
+            "--arm b: scenario 'bass': --set verticals.market.pp: unknown key 'pp'",
+        ),
+        (["sweep", "nowhere.toml"], "nowhere.toml: cannot read file"),
+    ],
+)
+def test_study_commands_report_bad_input_with_exit_2(tmp_path, args, message):
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_example_studies_plan(tmp_path):
+    studies = Path(__file__).resolve().parent.parent / "studies"
+    for path in studies.glob("*.toml"):
+        assert plan_study(load_study(path)).tasks
