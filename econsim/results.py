@@ -49,7 +49,7 @@ class Results:
             "seed": self.seed,
             "version": self.manifest.get("version"),
         }
-        return {"econsim": json.dumps(stamp, sort_keys=True)}
+        return {"econsim": json.dumps(stamp)}  # key order is scenario order: keep it
 
     def write(self, folder: str | Path) -> Path:
         """Write the run's folder atomically; refuses to overwrite an existing one."""
@@ -73,7 +73,7 @@ class Results:
         for name in TABLES:
             frame: pl.DataFrame = getattr(self, name)
             frame.write_parquet(folder / f"{name}.parquet", metadata=metadata)
-        text = json.dumps(self.manifest, indent=2, sort_keys=True, default=str)
+        text = json.dumps(self.manifest, indent=2, default=str)
         (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
 
 

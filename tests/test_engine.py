@@ -215,6 +215,7 @@ def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
     folder = results.write(tmp_path / "run")
     again = econsim.read_results(folder)
     assert again.scenario == small and again.seed == 3
+    assert again.scenario.vertical_names == small.vertical_names  # order decides the world
     assert again.timeseries.equals(results.timeseries)
     assert again.events.equals(results.events)
     stamp = econsim.read_provenance(folder / "events.parquet")

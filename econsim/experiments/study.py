@@ -134,7 +134,7 @@ class Plan:
                 (t.run_id, t.arm, t.point, t.replication, t.seed, t.overrides) for t in self.tasks
             ],
         }
-        text = json.dumps(payload, sort_keys=True, default=str)
+        text = json.dumps(payload, default=str)  # order matters: verticals order the world
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
