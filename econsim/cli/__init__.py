@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from econsim.cli.single import list_scenarios, run, show, summary_table, validate
+from econsim.cli.single import list_scenarios, plot, report, run, show, summary_table, validate
 from econsim.cli.studies import compare, sensitivity, sweep
 
 
@@ -21,7 +21,7 @@ def main() -> None:
     """
 
 
-for command in (run, validate, show, list_scenarios, compare, sweep, sensitivity):
+for command in (run, validate, show, list_scenarios, compare, sweep, sensitivity, plot, report):
     main.add_command(command)
 
 __all__ = ["main", "summary_table"]

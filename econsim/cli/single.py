@@ -73,6 +73,46 @@ def show(scenario: str, assignments: tuple[str, ...], as_json: bool) -> None:
         click.echo(resolved.to_toml(), nl=False)
 
 
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Folder (default: FOLDER/figures).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["png", "svg", "pdf"]),
+    default=("png", "svg"),
+    show_default=True,
+)
+def plot(folder: Path, out: Path | None, formats: tuple[str, ...]) -> None:
+    """Draw the figures of a run or study folder (PNG and SVG)."""
+    from econsim.report import plot_folder
+
+    try:
+        written = plot_folder(folder, out, formats)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    click.echo(
+        f"wrote {len(written)} files to {written[0].parent}/" if written else "nothing to draw"
+    )
+
+
+@click.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="HTML file (default: FOLDER/report.html)."
+)
+def report(folder: Path, out: Path | None) -> None:
+    """Write one self-contained HTML report of a run or study folder (opens offline)."""
+    from econsim.report import write_report
+
+    try:
+        path = write_report(folder, out)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    click.echo(f"wrote {path}")
+
+
 @click.command(name="list")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
