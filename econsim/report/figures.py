@@ -122,7 +122,7 @@ def practice_data(view: RunView) -> Figure:
             linestyle="--",
             linewidth=1,
         )
-    data.set_yscale("symlog", linthresh=1.0)
+    data.set_yscale("log")  # zeros (no synthetic data yet) are simply not drawn
     data.set(
         title="practice data (solid: real, dashed: synthetic)",
         xlabel="year",
