@@ -203,3 +203,54 @@ def test_a_bad_intervention_is_reported_at_load(change, message):
     with pytest.raises(ScenarioError) as caught:
         econsim.load_scenario("baseline", {"interventions": [{"at": 2030.0, "set": change}]})
     assert message in str(caught.value)
+
+
+# ------------------------------------------------------------------ interventions, checked whole
+
+
+def test_interventions_are_checked_together_and_in_time_order():
+    together = {
+        "at": 2025.0,
+        "set": {"labs.frontier.training_time": 1.0, "labs.frontier.release_interval": 1.0},
+    }
+    assert econsim.load_scenario("baseline", {"interventions": [together]}).interventions
+    first = {
+        "at": 2023.5,
+        "set": {"labs.frontier.training_time": 0.5, "labs.frontier.release_interval": 1.0},
+    }
+    later = {"at": 2024.0, "set": {"labs.frontier.release_interval": 0.4}}
+    with pytest.raises(
+        ScenarioError,
+        match=r"interventions\.0: .*release_interval 0\.4 is "
+        r"shorter than training_time",
+    ):
+        econsim.load_scenario("baseline", {"interventions": [later, first]})
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "verticals.legal",
+        "verticals",
+        "labs.frontier.verticals",
+        "holders.x.growth",
+        "capability",
+        "verticals.*.threshold.mean",
+    ],
+)
+def test_whole_tables_and_world_shaping_keys_cannot_change_mid_run(key):
+    from econsim.scenario import is_live
+
+    assert not is_live(key)
+    assert is_live("verticals.legal.p") and is_live("capability.generalization")
+
+
+def test_a_scenario_error_survives_being_re_raised_by_simpy():
+    error = ScenarioError("s.toml", ["a: b"])
+    again = type(error)(*error.args)
+    assert str(again) == "s.toml: a: b" and again.problems == ["a: b"]
+
+
+def test_a_value_where_a_table_belongs_is_a_clean_error():
+    with pytest.raises(ScenarioError, match="'economy' holds a value, not a table"):
+        econsim.load_scenario("baseline", ["economy=5", "economy.firms=2"])

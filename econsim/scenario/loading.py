@@ -29,13 +29,16 @@ class ScenarioError(ValueError):
     """A scenario that cannot be run; ``problems`` name the key paths at fault."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
+        # args stay (source, problems): SimPy re-raises process errors as type(e)(*e.args)
+        super().__init__(source, problems)
         self.source = source
         self.problems = problems
-        head = f"{source}: " if source else ""
-        if len(problems) == 1:
-            super().__init__(head + problems[0])
-        else:
-            super().__init__(head + f"{len(problems)} problems\n  " + "\n  ".join(problems))
+
+    def __str__(self) -> str:
+        head = f"{self.source}: " if self.source else ""
+        if len(self.problems) == 1:
+            return head + self.problems[0]
+        return head + f"{len(self.problems)} problems\n  " + "\n  ".join(self.problems)
 
 
 # ---------------------------------------------------------------- loading
@@ -198,49 +201,55 @@ def _check_references(scenario: Scenario, source: str) -> None:
 
 # Keys that shape the world or the run itself; everything else may change mid-run.
 _FIXED = (
-    "name",
-    "description",
-    "seed",
-    "start",
-    "horizon",
-    "reports_per_year",
-    "steps_per_year",
-    "economy",
-    "graph",
-    "interventions",
-    "capability.expert_threshold",
-    "capability.transfer",
-)
-_FIXED_ENTRY = {
-    "verticals": ("firm_share", "threshold", "corpus_practice"),
-    "labs": ("strategy", "sample_efficiency", "conquest"),
-    "holders": ("vertical", "stock"),
-}
+    "name", "description", "seed", "start", "horizon", "reports_per_year", "steps_per_year",
+    "economy", "graph", "interventions", "capability.expert_threshold", "capability.transfer",
+    "verticals.*.firm_share", "verticals.*.threshold", "verticals.*.corpus_practice",
+    "labs.*.strategy", "labs.*.sample_efficiency", "labs.*.conquest", "labs.*.verticals",
+    "holders.*.vertical", "holders.*.stock", "holders.*.growth",
+)  # fmt: skip
 
 
 def is_live(path: str) -> bool:
-    """Whether an intervention may set this key while a run is going."""
+    """Whether an intervention may set this key while a run is going.
+
+    Not if the key is fixed, lies under a fixed key, or holds one (a whole table).
+    """
     parts = path.split(".")
-    if any(path == key or path.startswith(key + ".") for key in _FIXED):
-        return False
-    return not (len(parts) > 2 and parts[2] in _FIXED_ENTRY.get(parts[0], ()))
+    for fixed in _FIXED:
+        pattern = fixed.split(".")
+        common = min(len(parts), len(pattern))
+        if all(
+            a == b or "*" in (a, b) for a, b in zip(parts[:common], pattern[:common], strict=True)
+        ):
+            return False
+    return True
 
 
 def _intervention_problems(scenario: Scenario) -> list[str]:
+    """Check each intervention in time order, on the scenario as it stands by then."""
     problems = []
-    for i, intervention in enumerate(scenario.interventions):
-        for key, value in intervention.set.items():
-            where = f"interventions.{i}.set.{key}"
-            if not is_live(key):
-                problems.append(
-                    f"{where}: cannot change during a run; set it in the scenario itself"
-                )
-                continue
-            try:  # on the scenario without its timeline, or this check would recurse
-                scenario.model_copy(update={"interventions": []}).override({key: value})
-            except ScenarioError as error:
-                problems += [f"{where}: {p.removeprefix(f'--set {key}: ')}" for p in error.problems]
+    running = scenario.model_copy(update={"interventions": []})  # or checks would recurse
+    timeline = sorted(enumerate(scenario.interventions), key=lambda pair: pair[1].at)
+    for i, intervention in timeline:
+        fixed = [key for key in intervention.set if not is_live(key)]
+        problems += [
+            f"interventions.{i}.set.{key}: cannot change during a run; set it in "
+            f"the scenario itself"
+            for key in fixed
+        ]
+        if fixed:
+            continue
+        try:
+            running = running.override(intervention.set)
+        except ScenarioError as error:
+            problems += [_at_intervention(i, p) for p in error.problems]
     return problems
+
+
+def _at_intervention(index: int, problem: str) -> str:
+    if problem.startswith("--set "):
+        return f"interventions.{index}.set.{problem.removeprefix('--set ')}"
+    return f"interventions.{index}: {problem}"
 
 
 # ---------------------------------------------------------------- overrides
@@ -289,6 +298,8 @@ def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:
             node[part] = value
             return
         node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if not isinstance(node, dict | list):
+            raise KeyError(f"{part!r} holds a value, not a table of keys")
         parent = part
 
 
