@@ -113,7 +113,7 @@ def software_gap_ratio(results: Results, time: float) -> float:
     rows = results.timeseries.filter(
         (pl.col("vertical") == "software") & ((pl.col("time") - time).abs() < 1 / 24)
     )
-    best = rows.sort("capability", descending=True).row(0, named=True)
+    best = rows.sort("capability", "proxy", descending=True, maintain_order=True).row(0, named=True)
     return float(best["proxy"] / best["capability"])
 
 

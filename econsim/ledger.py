@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from econsim.conditions import Conditions
 from econsim.model.accrual import decay_factor
-from econsim.model.diffusion import capture_share
+from econsim.model.diffusion import actuation_level, capture_share
 
 FloatArray = NDArray[np.float64]
 
@@ -59,7 +59,7 @@ class PracticeLedger:
             for _ in range(labs)
         ]
         self.deployer = np.zeros((labs, len(verticals.names)), dtype=bool)
-        self.actuation = conditions.scenario.capability.actuation.initial
+        self.actuation = actuation_level(start, conditions.scenario.capability.actuation)
         self.adoption = np.zeros(len(verticals.names))
         self.reload_parameters()
 

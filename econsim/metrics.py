@@ -14,7 +14,7 @@ SUMMARY_SCHEMA = {"metric": pl.String, "lab": pl.String, "vertical": pl.String, 
 def leading_capability(timeseries: pl.DataFrame) -> pl.DataFrame:
     """Per (time, vertical): the best real capability over labs, and its proxy and gap."""
     return (
-        timeseries.sort("capability", descending=True)
+        timeseries.sort("capability", "proxy", descending=True, maintain_order=True)
         .group_by("time", "vertical", maintain_order=True)
         .agg(
             pl.col("capability").first(),
@@ -69,9 +69,10 @@ def summarize(timeseries: pl.DataFrame, threshold: float) -> pl.DataFrame:
 
 def _per_vertical(timeseries: pl.DataFrame) -> list[dict[str, object]]:
     final = timeseries.filter(pl.col("time") == pl.col("time").max())
-    hhi = final.group_by("vertical", maintain_order=True).agg(
-        ((pl.col("practice_data") / pl.col("practice_data").sum()) ** 2).sum().alias("hhi"),
-        pl.col("gap").max().alias("max_gap"),
+    total = pl.col("practice_data").sum()
+    share = pl.col("practice_data") / total
+    hhi = final.group_by("vertical", maintain_order=True).agg(  # null, not NaN, with no data
+        pl.when(total > 0).then((share**2).sum()).otherwise(None).alias("hhi")
     )
     peaks = timeseries.group_by("vertical", maintain_order=True).agg(pl.col("gap").max())
     rows = [

@@ -64,6 +64,8 @@ def build_supply_graph(
     firms = int(bounds[-1])
     if spec.kind == "complete":
         return None
+    if firms < 2:  # nobody to be tied to
+        return Adjacency.from_edges(np.zeros((0, 2), dtype=np.int64), firms)
     if spec.kind == "file":
         edges = _read_edge_list(Path(spec.path or ""), firms)
     elif spec.kind == "barabasi_albert":

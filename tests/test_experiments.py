@@ -211,6 +211,7 @@ def test_paired_differences_are_exact_on_known_numbers():
             "run_id": range(6),
             "status": ["ok"] * 6,
             "arm": ["a", "b"] * 3,
+            "point": [0] * 6,
             "replication": [0, 0, 1, 1, 2, 2],
             "metric.x": [1.0, 2.0, 2.0, 3.5, 3.0, 4.5],
             "metric.never": [None, None, 1.0, 2.0, None, 3.0],
@@ -222,6 +223,22 @@ def test_paired_differences_are_exact_on_known_numbers():
     half = 4.302653 * np.std([1.0, 1.5, 1.5], ddof=1) / np.sqrt(3)  # t quantile 0.975, 2 df
     assert (x["ci_low"], x["ci_high"]) == pytest.approx((4 / 3 - half, 4 / 3 + half), rel=1e-5)
     assert never["n"] == 1 and never["ci_low"] is None
+
+
+def test_pairs_are_matched_on_design_point_and_replication():
+    # two points, two replications, arm b exactly 1 above arm a everywhere
+    runs = pl.DataFrame(
+        {
+            "run_id": range(8),
+            "status": ["ok"] * 8,
+            "arm": ["a", "b"] * 4,
+            "point": [0, 0, 0, 0, 1, 1, 1, 1],
+            "replication": [0, 0, 1, 1] * 2,
+            "metric.x": [0.0, 1.0, 5.0, 6.0, 10.0, 11.0, 20.0, 21.0],
+        }
+    )
+    row = paired_differences(runs, "a").row(0, named=True)
+    assert (row["n"], row["difference"], row["ci_low"], row["ci_high"]) == (4, 1.0, 1.0, 1.0)
 
 
 def test_common_random_numbers_narrow_the_interval(tmp_path):

@@ -18,7 +18,6 @@ from econsim.model.capability import (
 from econsim.model.diffusion import (
     bass_adoption,
     capture_share,
-    pilot_success_probability,
     smooth_step,
     smooth_step_at,
 )
@@ -99,11 +98,6 @@ def test_smooth_step_is_exactly_closed_and_open_outside_its_ramp():
 @given(st.floats(-2, 2), st.floats(0.01, 1))
 def test_scalar_and_array_smooth_steps_agree(x, width):
     assert smooth_step_at(x, width) == pytest.approx(float(smooth_step(x, width)), abs=1e-15)
-
-
-def test_pilot_success_rises_with_real_capability_above_threshold():
-    chance = pilot_success_probability([0.1, 0.4, 0.9], 0.4, 0.5, 0.1)
-    assert chance.tolist() == [0.0, 0.25, 0.5]
 
 
 def test_actuation_widens_what_a_deployment_can_record():

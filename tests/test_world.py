@@ -100,6 +100,16 @@ def test_adjacency_drops_loops_and_repeats():
     assert graph.degree.tolist() == [1, 2, 1]
 
 
+def test_a_graph_file_is_found_relative_to_its_scenario(tmp_path, monkeypatch):
+    (tmp_path / "edges.txt").write_text("0 1\n")
+    (tmp_path / "s.toml").write_text(
+        'extends = "bass"\n[graph]\nkind = "file"\npath = "edges.txt"\n'
+    )
+    monkeypatch.chdir("/")
+    scenario = econsim.load_scenario(tmp_path / "s.toml")
+    assert scenario.graph.path == str(tmp_path / "edges.txt")
+
+
 def test_a_run_can_use_a_graph_file(tmp_path):
     path = tmp_path / "ring.txt"
     path.write_text("".join(f"{i} {(i + 1) % 300}\n" for i in range(300)))

@@ -51,7 +51,6 @@ class DataHolder:
         self.vertical = conditions.verticals.names.index(self.spec.vertical)
         self.delivered = np.zeros(len(labs))
         self.licensed_until = np.full(len(labs), -np.inf)
-        self.income = 0.0
 
     @property
     def spec(self) -> Holder:
@@ -115,7 +114,6 @@ class DataHolder:
         until = now + self.spec.contract_years
         self.licensed_until[lab.index] = until
         lab.pay_licence(until, per_year)
-        self.income += per_year * self.spec.contract_years
         self.log.add(now, Event.LICENCE, lab.index, self.vertical, value=per_year)
 
     def _on_delivery(self, event: simpy.Event) -> None:

@@ -45,7 +45,7 @@ def paired_differences(
         if arm == baseline:
             continue
         other = ok.filter(pl.col("arm") == arm)
-        joined = base.join(other, on="replication", suffix=":arm")
+        joined = base.join(other, on=["point", "replication"], suffix=":arm")
         for column in metric_columns(ok, metrics):
             pair = joined.select(column, f"{column}:arm").drop_nulls().to_numpy().T
             a, b = (

@@ -30,15 +30,6 @@ def smooth_step_at(x: float, width: float) -> float:
     return z * z * (3 - 2 * z)
 
 
-def pilot_success_probability(
-    real: ArrayLike, threshold: ArrayLike, ceiling: ArrayLike, width: float
-) -> Array:
-    """A pilot succeeds when the model really does the work: rises with ``C - θ``."""
-    return np.asarray(ceiling, float) * smooth_step(
-        np.asarray(real, float) - np.asarray(threshold, float), width
-    )
-
-
 def capture_share(tokenizability: ArrayLike, actuation: ArrayLike) -> Array:
     """Share of a task a deployment can record: ``τ + (1 - τ) · actuation``."""
     tau = np.asarray(tokenizability, float)

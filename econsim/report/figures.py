@@ -26,13 +26,10 @@ def plot_folder(
 ) -> list[Path]:
     """Write every figure of a run or study folder; returns the files written."""
     folder = Path(folder)
+    kind = folder_kind(folder)  # a folder that is not ours gets nothing created in it
+    figures = run_figures(run_view(folder)) if kind == "run" else study_figures(study_view(folder))
     target = Path(out) if out is not None else folder / "figures"
     target.mkdir(parents=True, exist_ok=True)
-    figures = (
-        run_figures(run_view(folder))
-        if folder_kind(folder) == "run"
-        else study_figures(study_view(folder))
-    )
     written = []
     for name, figure in figures.items():
         for fmt in formats:

@@ -130,6 +130,9 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*seen, path.resolve()))
         raise ScenarioError(str(path), [f"extends: cycle {chain}"])
     raw = _read_toml(path)
+    graph = raw.get("graph")
+    if isinstance(graph, dict) and isinstance(graph.get("path"), str):
+        graph["path"] = str(path.parent / graph["path"])  # relative to the file naming it
     parent = raw.pop("extends", None)
     replaced = raw.pop("replace", [])
     if parent is None:

@@ -274,6 +274,16 @@ class Scenario(_Frozen):
     holders: dict[str, Holder] = Field(default_factory=dict)
     interventions: list[Intervention] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _whole_reports(self) -> Scenario:
+        reports = self.horizon * self.reports_per_year
+        if abs(reports - round(reports)) > 1e-9:
+            raise ValueError(
+                f"horizon {self.horizon:g} years is not a whole number of reports "
+                f"at {self.reports_per_year} a year; the run must end on a report"
+            )
+        return self
+
     @property
     def vertical_names(self) -> list[str]:
         """Vertical names in scenario order."""
