@@ -37,7 +37,6 @@ class AdoptionRace:
         self.vertical_of: list[int] = world.firm_vertical.tolist()
         self._idle = bytearray(b"\x01") * world.firms
         self.idle = np.frombuffer(self._idle, dtype=np.bool_)  # a live view for readers
-        self.gate = np.zeros(world.firms)
         self._base: list[float] = [0.0] * world.firms  # s(P - θ) · m, the hazard without p and q
         self.deployed = [0] * len(self.counts)
         self.trees = [SumTree(np.zeros(n)) for n in self.counts]
@@ -130,13 +129,8 @@ class AdoptionRace:
         """Recompute the gate of every firm in a vertical after a release (vectorised)."""
         lo, n = self.lo[vertical], self.counts[vertical]
         firms = slice(lo, lo + n)
-        if best_score is None:
-            self.gate[firms] = 0.0
-        else:
-            self.gate[firms] = smooth_step(
-                best_score - self.world.firm_threshold[firms], self.gate_width
-            )
-        base = self.gate[firms] * self.size_weight[firms]
+        gap = (best_score if best_score is not None else -np.inf) - self.world.firm_threshold[firms]
+        base = smooth_step(gap, self.gate_width) * self.size_weight[firms]  # gate · size weight
         self._base[firms] = base.tolist()
         hazard = base * self.idle[firms]
         if self.graph is not None:

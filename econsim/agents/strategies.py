@@ -31,11 +31,14 @@ class Broad:
         """Verticals whose firms may choose this lab now."""
         return self.lab.configured
 
+    def rl_verticals(self) -> BoolArray:
+        """Where the lab builds RL environments: where it sells."""
+        return self.offers()
+
     def environment_focus(self) -> NDArray[np.float64]:
         """Weights over verticals for new RL environments: where synthetic data pays."""
         v = self.lab.conditions.verticals
-        weight = v.simulability * (1 - v.market_coupling) * self.offers()
-        return _normalised(weight)
+        return _normalised(v.simulability * (1 - v.market_coupling) * self.rl_verticals())
 
     def is_deployer(self, vertical: int) -> bool:
         """Whether the lab integrates its own deployments here (vertical strategy)."""
@@ -53,10 +56,9 @@ class Isolated(Broad):
         """No vertical: the lab sells nothing."""
         return np.zeros(self.lab.configured.size, dtype=bool)
 
-    def environment_focus(self) -> NDArray[np.float64]:
-        """RL environments wherever practice can be simulated."""
-        v = self.lab.conditions.verticals
-        return _normalised(v.simulability * (1 - v.market_coupling) * self.lab.configured)
+    def rl_verticals(self) -> BoolArray:
+        """RL environments in every configured vertical: nowhere to sell, all to learn."""
+        return self.lab.configured
 
 
 class VerticalConquest(Broad):
