@@ -17,18 +17,17 @@ from typing import Any
 import numpy as np
 import simpy
 
-from econsim import metrics
 from econsim.agents.holders import DataHolder
 from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent
 from econsim.agents.market import Market
-from econsim.conditions import Conditions
-from econsim.ledger import PracticeLedger
-from econsim.record import Event, EventLog, TimeSeries
-from econsim.results import Results
+from econsim.results import Results, metrics
 from econsim.scenario import Scenario
-from econsim.streams import Streams
-from econsim.world import build_world
+from econsim.state.conditions import Conditions
+from econsim.state.ledger import PracticeLedger
+from econsim.state.recorder import Event, EventLog, TimeSeries
+from econsim.world.firms import build_world
+from econsim.world.streams import Streams
 
 Progress = Callable[[float], None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import econsim
-from econsim.calibration import compare, markdown
+from econsim.experiments.calibration import compare, markdown
 
 
 @pytest.fixture(scope="module")

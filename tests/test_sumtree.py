@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from econsim.sumtree import SumTree
+from econsim.state.sumtree import SumTree
 
 
 def prefix_sums(tree: SumTree) -> list[float]:

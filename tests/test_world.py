@@ -7,9 +7,9 @@ import pytest
 
 import econsim
 from econsim.scenario import FirmSize, ScenarioError, SupplyGraph, Threshold
-from econsim.streams import Streams
-from econsim.supply import Adjacency, build_supply_graph
-from econsim.world import allocate, build_world, capability_thresholds, firm_sizes
+from econsim.world.firms import allocate, build_world, capability_thresholds, firm_sizes
+from econsim.world.streams import Streams
+from econsim.world.supply import Adjacency, build_supply_graph
 
 
 def test_allocation_is_exact_and_proportional():

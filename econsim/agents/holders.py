@@ -21,11 +21,11 @@ import numpy as np
 import simpy
 
 from econsim.agents.lab import LabAgent
-from econsim.conditions import Conditions
-from econsim.ledger import PracticeLedger
 from econsim.model.economy import data_value
-from econsim.record import Event, EventLog
 from econsim.scenario import Holder
+from econsim.state.conditions import Conditions
+from econsim.state.ledger import PracticeLedger
+from econsim.state.recorder import Event, EventLog
 
 
 class DataHolder:

@@ -9,10 +9,10 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.conditions import Conditions
-from econsim.ledger import PracticeLedger
 from econsim.model.diffusion import actuation_level
 from econsim.scenario import Intervention
+from econsim.state.conditions import Conditions
+from econsim.state.ledger import PracticeLedger
 
 
 def interventions(

@@ -18,8 +18,6 @@ import simpy
 from numpy.typing import NDArray
 
 from econsim.agents.strategies import STRATEGIES, VerticalConquest
-from econsim.conditions import Conditions, ParameterTable
-from econsim.ledger import PracticeLedger
 from econsim.model.capability import (
     effective_data,
     grounded_synthetic,
@@ -30,6 +28,8 @@ from econsim.model.capability import (
 from econsim.model.economy import affordable_compute, compute_price, outside_funding
 from econsim.model.research import advance_efficiency
 from econsim.scenario import Capability, Lab
+from econsim.state.conditions import Conditions, ParameterTable
+from econsim.state.ledger import PracticeLedger
 
 FloatArray = NDArray[np.float64]
 AI_RESEARCH = "ai_research"

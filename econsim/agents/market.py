@@ -18,14 +18,14 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.agents.adoption import AdoptionRace
 from econsim.agents.lab import LabAgent
-from econsim.conditions import Conditions
-from econsim.ledger import PracticeLedger
 from econsim.model.diffusion import smooth_step_at
-from econsim.record import Event, EventLog
-from econsim.streams import Draws, Streams
-from econsim.world import World
+from econsim.state.adoption import AdoptionRace
+from econsim.state.conditions import Conditions
+from econsim.state.ledger import PracticeLedger
+from econsim.state.recorder import Event, EventLog
+from econsim.world.firms import World
+from econsim.world.streams import Draws, Streams
 
 IDLE, PILOTING, DEPLOYED, COOLDOWN = 0, 1, 2, 3
 _HEADROOM = 1.25  # candidate rate over the adoption hazard; redrawn outside [1/h², 1]

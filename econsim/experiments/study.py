@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from econsim.scenario import Scenario, ScenarioError, load_scenario
 from econsim.scenario.loading import describe_error, resolve_path
-from econsim.streams import replication_seeds
+from econsim.world.streams import replication_seeds
 
 
 class _Frozen(BaseModel):

@@ -9,8 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from econsim import metrics
-from econsim.results import Results, read_results
+from econsim.results import Results, metrics, read_results
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 

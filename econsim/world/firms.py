@@ -8,8 +8,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.scenario import FirmSize, Scenario, Threshold
-from econsim.streams import Streams
-from econsim.supply import Adjacency, build_supply_graph
+from econsim.world.streams import Streams
+from econsim.world.supply import Adjacency, build_supply_graph
 
 FloatArray = NDArray[np.float64]
 

@@ -3,7 +3,7 @@
 Every observation names its source (see ``../shared/CALIBRATION.md`` and
 ``docs/calibration.md``). A firm counts as using AI while it pilots or runs a
 deployed model, the closest match to the Census question "using AI to produce
-goods or services". Run ``python -m econsim.calibration`` for the table.
+goods or services". Run ``python -m econsim.experiments.calibration`` for the table.
 """
 
 from __future__ import annotations

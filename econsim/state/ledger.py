@@ -16,9 +16,9 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.conditions import Conditions
 from econsim.model.accrual import decay_factor
 from econsim.model.diffusion import actuation_level, capture_share
+from econsim.state.conditions import Conditions
 
 FloatArray = NDArray[np.float64]
 

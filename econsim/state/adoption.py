@@ -16,10 +16,10 @@ from array import array
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.conditions import ParameterTable
 from econsim.model.diffusion import smooth_step
-from econsim.sumtree import SumTree
-from econsim.world import World
+from econsim.state.conditions import ParameterTable
+from econsim.state.sumtree import SumTree
+from econsim.world.firms import World
 
 FloatArray = NDArray[np.float64]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from econsim import metrics
+from econsim.results import metrics
 from econsim.scenario import Scenario
 
 TABLES = ("timeseries", "events", "summary")

@@ -1,0 +1,1 @@
+"""The world a run starts from: firms, their supply graph, and the random streams."""
