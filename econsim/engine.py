@@ -98,8 +98,11 @@ class Simulation:
             self._deployers_changed(lab)
             self.log.add(env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
             env.process(lab.training(env, self._released))
-            env.process(lab.operations(env, step, self.market.adoption, self._offers_changed))
+            env.process(
+                lab.operations(env, step, self.market.adoption, self._offers_changed, self._learned)
+            )
         self.market.refresh()
+        self.market.seed_adoption()
         for holder in self.holders:
             env.process(holder.process(env))
         env.process(economy(env, self.conditions, self.ledger, self.market.adoption, step))
@@ -111,6 +114,10 @@ class Simulation:
         self.ledger.set_capability(lab.index, self.env.now, lab.model.real)
         self.log.add(self.env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
         self.market.on_release(lab)
+
+    def _learned(self, lab: LabAgent) -> None:
+        self.ledger.set_capability(lab.index, self.env.now, lab.model.real)
+        self.market.on_learned(lab)
 
     def _offers_changed(self, lab: LabAgent) -> None:
         campaign = getattr(lab.strategy, "campaign", -1)
@@ -146,15 +153,21 @@ class Simulation:
             {
                 "capability": real,
                 "talk": np.array([m.talk for m in models]),
+                "coverage": np.array([m.coverage for m in models]),
+                "eval_validity": np.array([lab.eval_validity() for lab in self.labs]),
+                "real_efficiency": np.array([lab.real_efficiency for lab in self.labs]),
                 "proxy": proxy,
                 "gap": proxy - real,
                 "practice_data": self.ledger.real,
+                "graded_data": self.ledger.graded,
                 "synthetic_data": self.ledger.synthetic,
                 "data_received": self.ledger.received,
                 "licensed_data": self.ledger.licensed,
                 "environments": np.array([lab.environments for lab in self.labs]),
                 "sample_efficiency": np.array([[lab.efficiency] for lab in self.labs]) * per_lab,
                 "compute": np.array([[lab.compute] for lab in self.labs]) * per_lab,
+                "funding": np.array([[lab.funding] for lab in self.labs]) * per_lab,
+                "operations": np.array([lab.operated_firms() for lab in self.labs]),
                 "researchers": np.array([[lab.labour] for lab in self.labs]) * per_lab,
                 "piloting": self.market.piloting,
                 "deployed": self.market.deployed,

@@ -176,15 +176,18 @@ def test_an_intervention_takes_effect_at_its_time():
 
 
 def test_better_evals_move_benchmark_scores_at_once():
-    results = simulation("better_evals").results
-    rows = results.timeseries.filter(
-        (pl.col("lab") == "frontier") & (pl.col("vertical") == "legal")
+    # Same seed, same models until 2027: the benchmark's doing part, read off the
+    # baseline's score, predicts the score under better evals.
+    at, legal = pl.col("time").is_close(2027.0), pl.col("vertical") == "legal"
+    better, base = (
+        simulation(name).results.timeseries.filter(at & legal & (pl.col("lab") == "frontier"))
+        for name in ("better_evals", "baseline")
     )
-    before = rows.filter(pl.col("time").is_close(2026.0 + 11 / 12))
-    after = rows.filter(pl.col("time").is_close(2027.0))
-    expected = 0.7 * after["capability"] + 0.3 * after["talk"]
-    assert after["proxy"].item() == pytest.approx(expected.item())
-    assert after["gap"].item() < before["gap"].item()
+    assert better["capability"].item() == base["capability"].item()
+    rho = simulation("baseline").scenario.verticals["legal"].eval_validity
+    doing = (base["proxy"].item() - (1 - rho) * base["talk"].item()) / rho
+    assert better["proxy"].item() == pytest.approx(0.7 * doing + 0.3 * better["talk"].item())
+    assert better["gap"].item() < base["gap"].item()
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 
 import econsim
-from econsim.agents.lab import assess
 from econsim.agents.market import DEPLOYED, PILOTING
+from econsim.agents.release import Trainer, TrainingData
 from econsim.model.diffusion import capture_share
 
 RIVAL = """
@@ -96,7 +96,7 @@ def replay(two_labs):
     open_at: dict[int, tuple[str, int, float]] = {}
     intervals = []
     allowed = {
-        None: {"pilot_start"},
+        None: {"pilot_start", "initial"},
         "pilot": {"pilot_success", "pilot_failure"},
         "deployed": {"renewal", "switch", "churn"},
     }
@@ -113,6 +113,8 @@ def replay(two_labs):
             intervals.append((firm, kind, old, since, time))
         if event == "pilot_start":
             open_at[firm] = ("pilot", labs[lab], time)
+        elif event == "initial":  # running a model when the run starts
+            open_at[firm] = ("deployed", labs[lab], time)
         elif event in ("pilot_success", "renewal", "switch"):
             open_at[firm] = (
                 "deployed",
@@ -156,7 +158,7 @@ def test_consent_scales_what_labs_receive(two_labs):
 
 
 def test_without_deployments_practice_data_decays_exactly(small):
-    quiet = small.override({f"verticals.{v}.p": 0.0 for v in small.verticals})
+    quiet = small.override({"verticals.*.p": 0.0, "verticals.*.initial_adoption": 0.0})
     series = econsim.simulate(quiet).timeseries.filter(pl.col("vertical") == "software")
     drift, corpus = quiet.verticals["software"].drift, quiet.verticals["software"].corpus_practice
     elapsed = series["time"].to_numpy() - quiet.start
@@ -187,13 +189,15 @@ def test_a_release_is_trained_on_the_data_at_its_training_start(two_labs):
     at = results.timeseries.filter(
         (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time))
     )
-    model = assess(
-        at["practice_data"].to_numpy(),
-        at["synthetic_data"].to_numpy(),
-        1.5,
-        two_labs.conditions.verticals,
-        scenario.capability,
-        snapshot_time + 0.25,
+    data = TrainingData(
+        *(at[column].to_numpy() for column in ("practice_data", "synthetic_data", "environments")),
+        consented=np.zeros(at.height),  # only continual learning reads it
+        efficiency=1.5,
+        real_efficiency=at["real_efficiency"].to_numpy(),
+    )
+    conditions = two_labs.conditions
+    model = Trainer(conditions.verticals, conditions.tasks).assess(
+        data, scenario.capability, snapshot_time + 0.25
     )
     after = results.timeseries.filter(
         (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time + 0.5))

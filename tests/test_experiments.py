@@ -83,6 +83,37 @@ def test_designs_give_the_expected_number_of_points(design, points):
     assert min(p) >= 0.01 - 1e-12 and max(p) <= 0.1 + 1e-12
 
 
+def test_a_relative_range_scales_each_entrys_own_value():
+    spec = Study.model_validate(
+        {
+            "scenario": "baseline",
+            "set": {"economy.firms": 500},
+            "parameters": {
+                "verticals.*.corpus_practice": {"values": [0.5]},
+                "verticals.*.task_types": {"low": 2.0, "high": 3.0, "relative": True},
+            },
+            "design": {"kind": "factorial"},
+        }
+    )
+    plan = plan_study(spec)
+    base = plan.bases["base"]
+    task = plan.tasks[0]
+    assert task.parameters["verticals.*.task_types"] == 2.0  # the factor, as designed
+    for name, vertical in base.verticals.items():
+        scaled = task.overrides[f"verticals.{name}.task_types"]
+        assert scaled == 2 * vertical.task_types and isinstance(scaled, int)
+    assert task.overrides["verticals.*.corpus_practice"] == 0.5  # absolute, as before
+    with pytest.raises(StudyError, match="relative to what"):
+        plan_study(
+            Study.model_validate(
+                {
+                    "scenario": "baseline",
+                    "parameters": {"graph.kind": {"low": 1, "high": 2, "relative": True}},
+                }
+            )
+        )
+
+
 def test_bad_studies_are_reported_with_their_key(tmp_path):
     with pytest.raises(ValueError, match="needs ranges, not lists"):
         plan_study(

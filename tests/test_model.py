@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from econsim.model.accrual import accrue
 from econsim.model.capability import (
-    effective_data,
+    eval_validity,
     grounded_synthetic,
     learning_curve,
     proxy_score,
+    steered_efficiency,
     transfer_matrix,
 )
 from econsim.model.diffusion import (
@@ -21,6 +22,7 @@ from econsim.model.diffusion import (
     smooth_step,
     smooth_step_at,
 )
+from econsim.model.economy import data_value, funding_after, promised_funding
 
 
 def test_no_relevant_data_means_no_capability_whatever_the_efficiency():
@@ -54,15 +56,31 @@ def test_market_coupled_work_cannot_be_simulated():
     assert grounded_synthetic(1e6, 1e6, 0.8, 0.5, grounding=1.0) == pytest.approx(0.4e6)
 
 
-def test_effective_data_multiplies_by_efficiency_and_adds_transfer():
-    own = np.array([[100.0, 0.0, 10.0]])
-    data = effective_data(3.0, own, transfer_matrix(3, 0.1))[0]
-    assert data.tolist() == pytest.approx([3 * (100 + 1.0), 3 * (0 + 11.0), 3 * (10 + 10.0)])
+def test_transfer_weights_pairs_by_generalization_unless_named():
+    matrix = transfer_matrix(["a", "b", "c"], 0.1, {"a": {"c": 0.5}})
+    assert matrix.tolist() == [[0.0, 0.1, 0.5], [0.1, 0.0, 0.1], [0.1, 0.1, 0.0]]
 
 
-def test_with_zero_generalization_a_vertical_learns_only_from_its_own_data():
-    own = np.array([[100.0, 0.0]])
-    assert effective_data(1e6, own, transfer_matrix(2, 0.0))[0, 1] == 0.0
+def test_internal_evals_start_at_the_benchmark_and_rise_with_graded_outcomes():
+    assert eval_validity(0.3, 0.0, 1e6) == pytest.approx(0.3)
+    assert eval_validity(0.3, 1e6, 1e6) == pytest.approx(0.65)  # half-way at G_half
+    assert eval_validity(0.3, 1e18, 1e6) == pytest.approx(1.0, abs=1e-9)
+    g = np.array([0.0, 1e5, 1e6, 1e7])
+    assert np.all(np.diff(eval_validity(0.3, g, 1e6)) > 0)
+
+
+def test_real_efficiency_gets_only_the_measured_share_of_each_gain():
+    # d ln A_real = ρ d ln A: with ρ = 0.25, a 16-fold gain in A is a 2-fold real gain
+    assert steered_efficiency(3.0, 0.25, 1.0, 16.0) == pytest.approx(6.0)
+    assert steered_efficiency(3.0, 1.0, 2.0, 8.0) == pytest.approx(12.0)
+    assert steered_efficiency(3.0, 0.0, 2.0, 8.0) == pytest.approx(3.0)
+
+
+@given(st.floats(0, 1), st.floats(1, 1e3), st.floats(1, 1e3))
+def test_steering_composes_over_split_gains(rho, a, b):
+    once = steered_efficiency(1.0, rho, 1.0, a * b)
+    twice = steered_efficiency(steered_efficiency(1.0, rho, 1.0, a), rho, a, a * b)
+    assert twice == pytest.approx(once, rel=1e-12)
 
 
 def test_proxy_is_a_validity_weighted_mix_of_doing_and_talking():
@@ -113,3 +131,24 @@ def test_bass_curve_solves_the_bass_equation(p, q):
     assert f[-1] == pytest.approx(1.0, abs=1e-3)
     derivative = np.gradient(f, t)
     assert np.allclose(derivative[1:-1], ((p + q * f) * (1 - f))[1:-1], atol=1e-4)
+
+
+def test_promised_funding_grows_exponentially_from_the_start():
+    assert promised_funding(0.0, 1e10, 0.875) == pytest.approx(1e10)
+    assert promised_funding(2.0, 1e10, 0.875) == pytest.approx(1e10 * 2.4**2, rel=1e-3)
+
+
+def test_funding_without_revenue_decays_at_the_rounds_pace():
+    assert funding_after(1e10, 0.0, 2.0, 1.0, 1.0) == pytest.approx(1e10 * np.exp(-1.0))
+
+
+@given(st.floats(0, 1e12), st.floats(0, 1e11), st.floats(0.1, 5), st.floats(0, 3), st.floats(0, 3))
+def test_funding_relaxes_to_its_revenue_target_the_same_way_in_split_steps(f, rev, lag, a, b):
+    whole = funding_after(f, rev, 2.0, a + b, lag)
+    split = funding_after(funding_after(f, rev, 2.0, a, lag), rev, 2.0, b, lag)
+    assert split == pytest.approx(whole, rel=1e-9, abs=1e-3)
+    assert min(f, 2 * rev) - 1e-3 <= whole <= max(f, 2 * rev) + 1e-3
+
+
+def test_data_is_worth_the_revenue_its_capability_gain_brings():
+    assert data_value(0.1, 3e12, 0.25, 0.1, 1.0) == pytest.approx(0.1 * 3e12 * 0.25 * 0.1)

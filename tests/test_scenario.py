@@ -23,7 +23,7 @@ firm_share = 1
 tokenizability = 0.5
 corpus_practice = 1e6
 corpus_descriptive = 1e8
-data_scale = 1e7
+type_data_scale = 1e3
 learning_slope = 0.5
 [labs.x]
 """

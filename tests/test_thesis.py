@@ -1,7 +1,13 @@
-"""DESIGN §6, the thesis as orderings over seeds, never as magic numbers."""
+"""DESIGN §6, the thesis as orderings, never as magic numbers.
+
+Runs with customers are compared over ten seeds. A lab without customers never meets
+a random firm, so its run is deterministic: there the test varies the uncertain
+parameters instead of claiming robustness over seeds.
+"""
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 
 import numpy as np
@@ -9,26 +15,45 @@ import polars as pl
 import pytest
 
 import econsim
+from econsim.experiments.compare import paired_differences
+from econsim.experiments.what_decides import NOT_TEXT
 from econsim.results import Results
 
-SEEDS = [1, 2, 3]
-HIGH_TRANSFER = (("capability.generalization", 1e-3), ("capability.grounding", 10.0))
-FIRMS = 10_000  # shares are resolution-free; 10k firms keep each run near a second
+SEEDS = range(1, 11)
+FIRMS = 5_000  # shares are resolution-free; 5k firms keep each run under a second
+HIGH_TRANSFER = (("capability.generalization", 0.1), ("capability.grounding", 10.0))
+# the isolated lab's uncertain parameters: automated research, internal use, task tail
+ISOLATED_GRID = [
+    (("labs.*.research.automation", a), ("labs.*.internal_use", u), ("verticals.*.task_types", n))
+    for a, u, n in itertools.product((0.3, 3.0), (1e7, 1e9), (500, 20_000))
+]
 
 
 @cache
-def run(name: str, seed: int, overrides: tuple[tuple[str, object], ...] = ()) -> Results:
+def run(name: str, seed: int = 1, overrides: tuple[tuple[str, object], ...] = ()) -> Results:
     scenario = econsim.load_scenario(name, {"economy.firms": FIRMS, **dict(overrides)})
     return econsim.simulate(scenario, seed=seed)
 
 
-def lab_breadth_over_time(results: Results, lab: str) -> np.ndarray:
+def lab_series(results: Results, lab: str) -> pl.DataFrame:
+    return results.timeseries.filter(pl.col("lab") == lab)
+
+
+def lab_breadth(results: Results, lab: str) -> np.ndarray:
     threshold = results.scenario.capability.expert_threshold
-    series = results.timeseries.filter(pl.col("lab") == lab)
-    counts = series.group_by("time", maintain_order=True).agg(
-        (pl.col("capability") >= threshold).sum()
+    counts = (
+        lab_series(results, lab)
+        .group_by("time", maintain_order=True)
+        .agg((pl.col("capability") >= threshold).sum())
     )
     return counts["capability"].to_numpy()
+
+
+def mean_gap(results: Results, lab: str, time: float) -> float:
+    rows = lab_series(results, lab).filter(
+        pl.col("time").is_close(time) & pl.col("vertical").cast(pl.String).is_in(NOT_TEXT)
+    )
+    return float(rows["gap"].mean())
 
 
 def capability(results: Results, vertical: str, lab: str | None = None) -> pl.DataFrame:
@@ -38,37 +63,101 @@ def capability(results: Results, vertical: str, lab: str | None = None) -> pl.Da
     return rows.group_by("time", maintain_order=True).agg(pl.col("capability").max())
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_with_low_transfer_an_isolated_lab_stays_narrower_and_more_goodharted(seed):
-    isolated, broad = run("datacenter_of_geniuses", seed), run("broad_deployment", seed)
-    iso_breadth = lab_breadth_over_time(isolated, "geniuses")
-    broad_breadth = lab_breadth_over_time(broad, "deployer")
-    assert (iso_breadth <= broad_breadth).all()
-    assert iso_breadth[-1] < broad_breadth[-1]
-    iso, dep = isolated.metrics(), broad.metrics()
-    assert iso["mean_gap.geniuses"] > dep["mean_gap.deployer"]
-    assert iso["max_gap.geniuses"] > dep["max_gap.deployer"]
+# ------------------------------------------------------------------ isolated against broad
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_with_high_transfer_the_isolated_lab_catches_up(seed):
-    low = run("datacenter_of_geniuses", seed).metrics()["breadth.geniuses"]
-    isolated = run("datacenter_of_geniuses", seed, HIGH_TRANSFER).metrics()["breadth.geniuses"]
-    broad = run("broad_deployment", seed, HIGH_TRANSFER).metrics()["breadth.deployer"]
-    assert isolated > low
-    assert isolated >= broad - 1
+@pytest.mark.parametrize("point", [(), *ISOLATED_GRID])
+def test_with_low_transfer_an_isolated_lab_stays_narrower_and_more_goodharted(point):
+    seeds = SEEDS if not point else SEEDS[:2]  # ten seeds at the baseline's values
+    isolated = run("datacenter_of_geniuses", 1, point)
+    for broad in (run("broad_deployment", seed, point) for seed in seeds):
+        iso, dep = lab_breadth(isolated, "geniuses"), lab_breadth(broad, "deployer")
+        assert (iso <= dep).all()
+        assert iso[-1] < dep[-1]
+        assert isolated.metrics()["mean_gap.geniuses"] > broad.metrics()["mean_gap.deployer"]
+
+
+def final_capability(results: Results, lab: str) -> float:
+    return float(
+        lab_series(results, lab).filter(pl.col("time") == results.scenario.end)["capability"].mean()
+    )
+
+
+def test_with_high_transfer_the_isolated_lab_catches_up():
+    for point in [(), *ISOLATED_GRID]:  # transfer lifts it at every point ...
+        low = run("datacenter_of_geniuses", 1, point)
+        high = run("datacenter_of_geniuses", 1, (*point, *HIGH_TRANSFER))
+        assert final_capability(high, "geniuses") > final_capability(low, "geniuses"), point
+    # ... and at the baseline's values brings it level with a deploying lab
+    broad = [run("broad_deployment", seed, HIGH_TRANSFER) for seed in SEEDS]
+    caught_up = run("datacenter_of_geniuses", 1, HIGH_TRANSFER).metrics()["breadth.geniuses"]
+    assert caught_up >= np.median([r.metrics()["breadth.deployer"] for r in broad]) - 1
+
+
+def test_efficiency_cannot_create_data_an_isolated_lab_without_transfer_stays_below_expert():
+    no_transfer = (("labs.*.research.ceiling", 1e12), ("capability.generalization", 0.0))
+    threshold = run("datacenter_of_geniuses").scenario.capability.expert_threshold
+    for point in ISOLATED_GRID:
+        results = run("datacenter_of_geniuses", 1, (*point, *no_transfer))
+        best = lab_series(results, "geniuses").group_by("vertical").agg(pl.col("capability").max())
+        for vertical, value in best.iter_rows():
+            if vertical not in ("software", "ai_research"):
+                assert value < threshold, (point, vertical, value)
+
+
+def research_rate(results: Results, lab: str, start: float, end: float) -> float:
+    """Mean yearly growth of ln A between two report times."""
+    rows = lab_series(results, lab).filter(pl.col("vertical") == "software")
+    a = dict(zip(rows["time"], rows["sample_efficiency"], strict=True))
+    return float(np.log(a[end] / a[start]) / (end - start))
+
+
+def test_efficiency_cannot_create_task_types_capability_never_exceeds_coverage():
+    # valid evals and patient investors: efficiency reaches 1e12, and still a vertical
+    # whose corpus has not seen most of its work stays where its coverage is
+    limits = (
+        ("labs.*.research.ceiling", 1e12),
+        ("capability.generalization", 0.0),
+        ("verticals.*.eval_validity", 1.0),
+        ("labs.*.finance.investor_patience", 100.0),
+    )
+    results = run("datacenter_of_geniuses", 1, limits)
+    series = lab_series(results, "geniuses")
+    assert series["sample_efficiency"].max() == 1e12
+    assert (series["capability"] <= series["coverage"] + 1e-9).all()
+    final = series.filter(pl.col("time") == results.scenario.end)
+    for vertical in ("manufacturing", "logistics"):
+        row = final.filter(pl.col("vertical") == vertical)
+        assert row["capability"].item() < 0.5 and row["coverage"].item() < 0.5
+
+
+def test_an_isolated_labs_goodhart_gap_grows_while_its_research_speeds_up():
+    for point in [(), *ISOLATED_GRID]:
+        results = run("datacenter_of_geniuses", 1, point)
+        assert mean_gap(results, "geniuses", 2030.5) > mean_gap(results, "geniuses", 2024.5)
+    baseline = run("datacenter_of_geniuses")
+    assert research_rate(baseline, "geniuses", 2028.5, 2030.5) > research_rate(
+        baseline, "geniuses", 2024.5, 2026.5
+    )
+
+
+def test_a_deploying_labs_goodhart_gap_shrinks():
+    for seed in SEEDS:
+        results = run("broad_deployment", seed)
+        assert mean_gap(results, "deployer", 2030.5) < mean_gap(results, "deployer", 2024.5)
+
+
+# ------------------------------------------------------------------ data holders and policy
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_embargoed_vertical_lags_the_same_vertical_under_licensing(seed):
     embargo = run("data_holder_leverage", seed)
     licensed = run("data_holder_leverage", seed, (("holders.defense_ministry.policy", "license"),))
-    late, early = (r.metrics()["time_to_expert.defense"] for r in (embargo, licensed))
-    assert early is not None and (late is None or early < late)
     gap = (
         capability(licensed, "defense")["capability"] - capability(embargo, "defense")["capability"]
     )
-    assert gap.min() >= -1e-9 and gap.max() > 0.2
+    assert gap.min() >= -1e-9 and gap.max() > 0.1
     assert (
         embargo.events.filter(pl.col("vertical") == "defense")["event"]
         .cast(pl.String)
@@ -110,6 +199,54 @@ def conquest_lead(seed: int) -> float:
 def test_a_vertical_conquest_lab_leads_in_its_first_vertical():
     # Heavy-tailed firm sizes: in a single draw the broad lab can win the few largest
     # hospitals, so the ordering is over seeds: a lead on average and in most of them.
-    leads = [conquest_lead(seed) for seed in range(1, 6)]
+    leads = [conquest_lead(seed) for seed in SEEDS]
     assert np.mean(leads) > 0
     assert sum(lead > 0 for lead in leads) > len(leads) / 2
+
+
+# ------------------------------------------------------------------ diffusion reaches capability
+
+
+def lever_effect(name: str, lever: dict[str, object], firms: int, seeds: range) -> dict:
+    """Paired effect of a healthcare lever from 2026 on healthcare capability in 2035."""
+    rows = []
+    base = econsim.load_scenario(name, {"economy.firms": firms, "horizon": 12.5})
+    arms = {"base": base, "lever": base.override({"interventions": [lever]})}
+    for seed in seeds:
+        for arm, scenario in arms.items():
+            results = econsim.simulate(scenario, seed=seed)
+            final = capability(results, "healthcare")["capability"][-1]
+            rows.append({"arm": arm, "point": 0, "replication": seed, "status": "ok",
+                         "metric.capability": final})  # fmt: skip
+    return paired_differences(pl.DataFrame(rows), "base").row(0, named=True)
+
+
+def test_a_deployment_lever_reaches_capability_years_later_and_less_so_if_learning_generalises():
+    # customers stop letting labs train on healthcare data from 2026
+    lever = {"at": 2026.0, "set": {"verticals.healthcare.consent": 0.0}}
+    low = lever_effect("baseline", lever, 5_000, range(1, 7))
+    high = lever_effect("generalization_optimist", lever, 5_000, range(1, 7))
+    assert low["ci_high"] < -0.05  # far lower capability in 2035, beyond the noise
+    assert abs(high["difference"]) < abs(low["difference"]) / 4
+
+
+def pilot_delay(base: econsim.Scenario) -> dict[str, object]:
+    median = base.verticals["healthcare"].lead_time.median
+    return {"at": 2026.0, "set": {"verticals.healthcare.lead_time.median": median + 2.0}}
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="not reached with the sourced parameters: -0.006 [-0.015, +0.003] measured "
+    "(docs/what-decides.md); most of healthcare's data by 2035 comes from firms deployed "
+    "before the delay, and a pilot yields data while it waits",
+)
+def test_the_acceptance_figure_of_the_healthcare_pilot_delay():
+    # issue 8: at least 0.03 lower on average, 95% interval excluding zero, 20 paired
+    # replications at 20,000 firms; under the optimist at most half as large
+    lever = pilot_delay(econsim.load_scenario("baseline"))
+    low = lever_effect("baseline", lever, 20_000, range(1, 21))
+    high = lever_effect("generalization_optimist", lever, 20_000, range(1, 21))
+    assert low["difference"] <= -0.03 and low["ci_high"] < 0
+    assert abs(high["difference"]) <= abs(low["difference"]) / 2

@@ -96,14 +96,9 @@ class DataHolder:
         offering = sum(bool(other.offers[v]) for other in self.labs)
         reach = served[lab.index] + max(1.0 - served.sum(), 0.0) / offering
         extra = self.produced(now) - self.delivered[lab.index] + spec.growth * spec.contract_years
-        verticals = self.conditions.verticals
         value = data_value(
-            extra,
-            float(lab.model.effective[v]),
-            lab.efficiency,
-            float(verticals.data_scale[v]),
-            float(verticals.learning_slope[v]),
-            float(verticals.output_value[v]),
+            lab.capability_gain(v, extra),
+            float(self.conditions.verticals.output_value[v]),
             reach,
             lab.spec.finance.price_share,
             1.0,

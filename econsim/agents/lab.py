@@ -1,86 +1,44 @@
-"""AI labs: research, pay for compute, build RL environments, train and release models.
+"""AI labs: research, pay for compute and operations, build RL environments, train, release.
 
-Two SimPy processes per lab. *Training*: snapshot the data and sample efficiency,
-train, release; firms see the new model only then. *Operations*, every economy
-step: integrate the research law over the step just ended, collect revenue, buy
-compute for the next step, build RL environments, set internal-use and synthetic
-data rates, and let the strategy reconsider where to sell.
+Two SimPy processes per lab. *Training*: snapshot the data and efficiencies, train,
+release; firms see the new model only then. *Operations*, every economy step:
+integrate the research law over the step just ended and credit real capability
+with the share of the gain the lab could measure, collect revenue, follow investors,
+buy compute for the next step, build RL environments, set internal-use, operations
+and synthetic data rates, let a deployed model learn from its customers (continual
+learning), and let the strategy reconsider where to sell.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
-from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from econsim.agents.release import Trainer, TrainingData
 from econsim.agents.strategies import STRATEGIES, VerticalConquest
-from econsim.model.capability import (
-    effective_data,
-    grounded_synthetic,
-    learning_curve,
-    proxy_score,
-    transfer_matrix,
+from econsim.model.capability import eval_validity, steered_efficiency, transfer_matrix
+from econsim.model.economy import (
+    affordable_compute,
+    compute_price,
+    funding_after,
+    promised_funding,
 )
-from econsim.model.economy import affordable_compute, compute_price, outside_funding
 from econsim.model.research import advance_efficiency
 from econsim.scenario import Capability, Lab
-from econsim.state.conditions import Conditions, ParameterTable
+from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
 
 FloatArray = NDArray[np.float64]
 AI_RESEARCH = "ai_research"
-
-
-@dataclass(frozen=True)
-class ReleasedModel:
-    """What a lab's current model can do, per vertical, fixed at its release."""
-
-    real: FloatArray
-    talk: FloatArray
-    proxy: FloatArray
-    effective: FloatArray
-    efficiency: float
-    released: float
-
-    @property
-    def gap(self) -> FloatArray:
-        """The Goodhart gap: benchmark score minus real capability."""
-        return self.proxy - self.real
-
-    def rescored(self, eval_validity: FloatArray) -> ReleasedModel:
-        """The same model measured by different benchmarks (an eval intervention)."""
-        return replace(self, proxy=proxy_score(self.real, self.talk, eval_validity))
-
-
-def assess(
-    real: FloatArray,
-    synthetic: FloatArray,
-    efficiency: float,
-    verticals: ParameterTable,
-    settings: Capability,
-    released: float,
-) -> ReleasedModel:
-    """Capabilities of a model trained on one lab's data stocks (shape (verticals,))."""
-    grounded = grounded_synthetic(
-        synthetic, real, verticals.simulability, verticals.market_coupling, settings.grounding
-    )
-    transfer = transfer_matrix(verticals.names, settings.generalization, settings.transfer)
-    data = effective_data(efficiency, real + grounded, transfer)[0]
-    doing = learning_curve(data, verticals.data_scale, verticals.learning_slope)
-    talk = learning_curve(
-        efficiency * verticals.corpus_descriptive, verticals.data_scale, verticals.learning_slope
-    )
-    return ReleasedModel(
-        doing, talk, proxy_score(doing, talk, verticals.eval_validity), data, efficiency, released
-    )
+LabCallback = Callable[["LabAgent"], None]
 
 
 class LabAgent:
-    """One lab's state: efficiency, compute, environments, strategy, released model."""
+    """One lab's state: efficiencies, compute, funding, environments, strategy, model."""
 
     def __init__(
         self,
@@ -97,19 +55,15 @@ class LabAgent:
         offered = names if spec.verticals == "all" else spec.verticals
         self.configured = np.array([v in offered for v in names])
         self.ai_research = names.index(AI_RESEARCH) if AI_RESEARCH in names else -1
+        self.trainer = Trainer(conditions.verticals, conditions.tasks)
         self.efficiency = spec.sample_efficiency
+        self.real_efficiency = np.full(len(names), spec.sample_efficiency)
         self.environments = np.zeros(len(names))
+        self.funding = spec.finance.funding
         self.compute = self.revenue = self.labour = self.licence_costs = 0.0
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
         self._output = 0.0
-        self.model = assess(
-            ledger.real[index],
-            ledger.synthetic[index],
-            self.efficiency,
-            conditions.verticals,
-            self.capability_settings,
-            start,
-        )
+        self.model = self.trainer.assess(self.snapshot(), self.capability_settings, start)
         ledger.set_capability(index, start, self.model.real)
         self.strategy = STRATEGIES[spec.strategy](self)
         if isinstance(self.strategy, VerticalConquest):
@@ -131,24 +85,40 @@ class LabAgent:
         """Verticals whose firms may choose this lab now."""
         return self.strategy.offers()
 
+    def eval_validity(self) -> FloatArray:
+        """How well the lab's internal evals measure real capability, per vertical.
+
+        Graded outcomes elsewhere count with the transfer weights, as practice does:
+        where learning generalises, so does knowing what works.
+        """
+        v, settings = self.conditions.verticals, self.capability_settings
+        graded = self.ledger.graded[self.index]
+        transfer = transfer_matrix(v.names, settings.generalization, settings.transfer)
+        return eval_validity(v.eval_validity, graded + graded @ transfer, v.graded_half)
+
     # ------------------------------------------------------------ training
 
+    def snapshot(self) -> TrainingData:
+        """The lab's data and efficiencies now (stocks must be up to date)."""
+        ledger, lab = self.ledger, self.index
+        return TrainingData(
+            ledger.real[lab],
+            ledger.synthetic[lab],
+            self.environments.copy(),
+            ledger.consented[lab],
+            self.efficiency,
+            self.real_efficiency.copy(),
+        )
+
     def training(
-        self, env: simpy.Environment, on_release: Callable[[LabAgent], None]
+        self, env: simpy.Environment, on_release: LabCallback
     ) -> Generator[simpy.Event, None, None]:
         """Snapshot the data at the start of a run, release when training ends."""
         while True:
-            self.ledger.advance_all(env.now)
-            snapshot = (
-                self.ledger.real[self.index],
-                self.ledger.synthetic[self.index],
-                self.efficiency,
-            )
-            spec = self.spec
+            self.ledger.advance_lab(self.index, env.now)
+            data, spec = self.snapshot(), self.spec
             yield env.timeout(spec.training_time)
-            self.model = assess(
-                *snapshot, self.conditions.verticals, self.capability_settings, env.now
-            )
+            self.model = self.trainer.assess(data, self.capability_settings, env.now)
             on_release(self)
             yield env.timeout(max(spec.release_interval - spec.training_time, 0.0))
 
@@ -160,6 +130,23 @@ class LabAgent:
         """Re-measure the released model after benchmarks changed."""
         self.model = self.model.rescored(self.conditions.verticals.eval_validity)
 
+    def learn(self, now: float) -> bool:
+        """Continual learning from customers since the release; True when it moved."""
+        share = self.capability_settings.continual_learning
+        if share <= 0.0:
+            return False
+        self.ledger.advance_lab(self.index, now)
+        consented = self.ledger.consented[self.index]
+        if np.array_equal(consented, self.model.data.consented):
+            return False
+        settings = self.capability_settings
+        self.model = self.trainer.learned(self.model, consented, share, settings)
+        return True
+
+    def capability_gain(self, vertical: int, episodes: float) -> float:
+        """Real capability ``episodes`` more of one vertical would add to the current model."""
+        return self.trainer.gain(self.model, vertical, episodes, self.capability_settings)
+
     # ------------------------------------------------------------ operations
 
     def operations(
@@ -167,22 +154,26 @@ class LabAgent:
         env: simpy.Environment,
         step: float,
         adoption: Callable[[], FloatArray],
-        on_offers_changed: Callable[[LabAgent], None],
+        on_offers_changed: LabCallback,
+        on_learned: LabCallback,
     ) -> Generator[simpy.Event, None, None]:
-        """Every economy step: research, revenue, compute, environments, strategy."""
+        """Every economy step: research, money, environments, learning, strategy."""
         while True:
             yield env.timeout(step)
             self._progress(env.now, step)
+            if self.learn(env.now):
+                on_learned(self)
             if self.strategy.review(env.now, adoption()[self.index]):
                 self.ledger.set_deployer(self.index, env.now, self.deployer_flags())
                 on_offers_changed(self)
             self._plan(env.now)
 
     def _progress(self, now: float, dt: float) -> None:
-        """What the step just ended produced: efficiency, environments, revenue."""
+        """What the step just ended produced: efficiencies, environments, revenue, funding."""
         spec = self.spec
         research, rl = spec.research, spec.environments
         humans, automated = self._labour(now - dt)
+        before = self.efficiency
         self.efficiency = advance_efficiency(
             self.efficiency,
             dt,
@@ -193,15 +184,29 @@ class LabAgent:
             research.lam,
             research.ceiling,
         )
+        self.ledger.advance_lab(self.index, now)
+        validity = self.eval_validity()
+        self.real_efficiency = steered_efficiency(
+            self.real_efficiency, validity, before, self.efficiency
+        )
         built = rl.labour_share * self.labour / rl.cost * dt
         self.environments = (
             self.environments * np.exp(-self.ledger.drift * dt)
             + built * self.strategy.environment_focus()
         )
-        self.ledger.advance_lab(self.index, now)
         output = float(self.ledger.output[self.index].sum())
         self.revenue = spec.finance.price_share * (output - self._output) / dt
         self._output = output
+        self.funding = self._funding(now, dt)
+
+    def _funding(self, now: float, dt: float) -> float:
+        """Outside funding a year from ``now``: the promise, then the revenue."""
+        finance, elapsed = self.spec.finance, now - self.start
+        if elapsed <= finance.investor_patience:
+            return promised_funding(elapsed, finance.funding, finance.funding_growth)
+        return funding_after(
+            self.funding, self.revenue, finance.revenue_multiple, dt, finance.funding_lag
+        )
 
     def _plan(self, now: float) -> None:
         """Buy compute for the coming step and set the data rates it produces."""
@@ -209,12 +214,12 @@ class LabAgent:
         finance = spec.finance
         self.licences = [(until, cost) for until, cost in self.licences if until > now]
         self.licence_costs = sum(cost for _, cost in self.licences)
+        firms = self.operated_firms()
         budget = (
-            outside_funding(
-                elapsed, finance.funding, finance.funding_growth, finance.investor_patience
-            )
+            self.funding
             + finance.reinvestment * self.revenue
             - self.licence_costs
+            - finance.operations_cost * float(firms.sum())
         )
         cap = finance.compute_cap if finance.compute_cap is not None else math.inf
         scenario = self.conditions.scenario
@@ -226,7 +231,18 @@ class LabAgent:
         if self.ai_research >= 0:
             internal[self.ai_research] = spec.internal_use * self.compute * self._ai_capability()
         synthetic = self.environments * spec.environments.episodes
-        self.ledger.set_lab_rates(self.index, now, synthetic, internal)
+        operated = firms / self._firms_per_vertical()
+        self.ledger.set_lab_rates(self.index, now, synthetic, internal, operated)
+
+    def operated_firms(self) -> FloatArray:
+        """Firms the lab runs itself in each vertical (its own operations)."""
+        names = self.conditions.verticals.names
+        return np.array([self.spec.operations.get(name, 0.0) for name in names])
+
+    def _firms_per_vertical(self) -> FloatArray:
+        """Real firms in each vertical: the economy's firms by the verticals' firm shares."""
+        share = self.conditions.verticals.firm_share
+        return np.asarray(self.conditions.scenario.economy.real_firms * share / share.sum())
 
     def _labour(self, when: float) -> tuple[float, float]:
         """(human researchers, automated researchers per unit of sample efficiency).

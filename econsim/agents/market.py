@@ -31,6 +31,18 @@ IDLE, PILOTING, DEPLOYED, COOLDOWN = 0, 1, 2, 3
 _HEADROOM = 1.25  # candidate rate over the adoption hazard; redrawn outside [1/h², 1]
 
 
+def size_weight(world: World, elasticity: float) -> NDArray[np.float64]:
+    """Larger firms adopt sooner: ``size^e``, scaled to mean 1 in each vertical.
+
+    The scaling keeps ``p`` and ``q`` the vertical's average rates.
+    """
+    weight = world.firm_size**elasticity
+    for lo, hi in zip(world.bounds[:-1].tolist(), world.bounds[1:].tolist(), strict=True):
+        if hi > lo:
+            weight[lo:hi] /= weight[lo:hi].mean()
+    return np.asarray(weight, float)
+
+
 class Market:
     """Every firm's state, the adoption race, and the handlers of firm events."""
 
@@ -60,12 +72,12 @@ class Market:
         self._piloting = [[0] * shape[1] for _ in range(shape[0])]
         self._deployed = [[0] * shape[1] for _ in range(shape[0])]
         self._churned = [[0] * shape[1] for _ in range(shape[0])]
-        elasticity = conditions.scenario.economy.size_elasticity
-        weight = (world.firm_size / np.median(world.firm_size)) ** elasticity
+        weight = size_weight(world, conditions.scenario.economy.size_elasticity)
         self.race = AdoptionRace(world, self.params, weight, self.settings.gate_width)
         self._adoption_draws = streams.draws("adoption")
         self._pilot_draws = streams.draws("pilots")
         self._contract_draws = streams.draws("contracts")
+        self._history = streams.rng("history")
         self._token = 0
         self._timeout = env.timeout
         self._best: list[float | None] = [None] * len(self.params.names)
@@ -77,6 +89,10 @@ class Market:
     def on_release(self, lab: LabAgent) -> None:
         """A lab released a model: firms see the new scores from now on."""
         self.refresh(np.flatnonzero(lab.offers).tolist())
+
+    def on_learned(self, lab: LabAgent) -> None:
+        """A deployed model learned between releases: pilots and renewals see it now."""
+        self._real[lab.index] = lab.model.real.tolist()
 
     def refresh(self, verticals: Sequence[int] | None = None) -> None:
         """Recompute gates where scores or offers changed (all verticals by default)."""
@@ -165,6 +181,32 @@ class Market:
         )
         weight = np.exp((utility - utility.max()) / market.choice_temperature)
         return [lab.index for lab in offering], np.cumsum(weight).tolist()
+
+    def seed_adoption(self) -> None:
+        """Firms already running a model when the run starts, as observed then.
+
+        In each vertical an ``initial_adoption`` share of the firms, drawn by their
+        adoption weight (gate and size), each with a lab by the usual choice and a
+        contract that has run for a uniform share of its length.
+        """
+        draws, rng = Draws(self._history), self._history
+        for v, share in enumerate(self.params.initial_adoption.tolist()):
+            weight = self.race.gate_weights(v)
+            count = min(round(share * weight.size), int(np.count_nonzero(weight)))
+            if count == 0:
+                continue
+            chosen = rng.choice(weight.size, count, replace=False, p=weight / weight.sum())
+            for firm in (np.sort(chosen) + self.race.lo[v]).tolist():
+                lab = self.choose_lab(v, draws)
+                if lab < 0:
+                    break
+                self.race.leave(firm)
+                self._serve(firm, lab, +1)
+                self.race.deployment_changed(firm, +1)
+                self.log.add(self.env.now, Event.INITIAL, lab, v, firm)
+                remaining = draws.uniform() * self._contract[v]
+                self._after(remaining, firm, self._on_contract_end)
+        self._schedule_adoption()
 
     # ------------------------------------------------------------ the adoption race
 

@@ -102,7 +102,7 @@ def execute(
         "replication": task.replication,
         "seed": task.seed,
         "overrides": json.dumps(task.overrides, sort_keys=True, default=str),
-        **{f"param.{key}": value for key, value in task.overrides.items()},
+        **{f"param.{key}": value for key, value in task.parameters.items()},
     }
     results = None
     try:

@@ -8,7 +8,7 @@ happens counts as the horizon's end (censored), or indices could not be computed
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -21,21 +21,29 @@ def sensitivity_indices(
     study: Study, runs: pl.DataFrame, censor_at: float, metrics: Sequence[str] = ()
 ) -> pl.DataFrame:
     """Indices per (parameter, metric) for a sobol or morris study."""
-    from SALib.analyze import morris, sobol
-
-    kind = study.design.kind
-    if kind not in ("sobol", "morris"):
-        raise StudyError(f"design.kind: sensitivity needs 'sobol' or 'morris', not {kind!r}")
+    _check_design(study)
     failed = runs.filter(pl.col("status") != "ok").height
     if failed:
         raise StudyError(
             f"{failed} runs failed; sensitivity needs every design point "
             f"(rerun with --retry-failed)"
         )
+    points = len(unit_sample(study))
+    outputs = {
+        metric: _point_means(runs, metric, censor_at, points) for metric in metrics or study.metrics
+    }
+    return indices(study, outputs)
+
+
+def indices(study: Study, outputs: Mapping[str, np.ndarray]) -> pl.DataFrame:
+    """SALib's indices per (parameter, output), from one value per design point."""
+    from SALib.analyze import morris, sobol
+
+    _check_design(study)
+    kind = study.design.kind
     problem, units = salib_problem(study), unit_sample(study)
     rows = []
-    for metric in metrics or study.metrics:
-        y = _point_means(runs, metric, censor_at, len(units))
+    for metric, y in outputs.items():
         if kind == "sobol":
             result = sobol.analyze(problem, y, calc_second_order=False, seed=study.seed)
             keys = ("S1", "S1_conf", "ST", "ST_conf")
@@ -53,6 +61,13 @@ def sensitivity_indices(
                 }
             )
     return pl.DataFrame(rows)
+
+
+def _check_design(study: Study) -> None:
+    if study.design.kind not in ("sobol", "morris"):
+        raise StudyError(
+            f"design.kind: sensitivity needs 'sobol' or 'morris', not {study.design.kind!r}"
+        )
 
 
 def _point_means(runs: pl.DataFrame, metric: str, censor_at: float, points: int) -> np.ndarray:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from econsim.scenario import Scenario, ScenarioError, load_scenario
-from econsim.scenario.loading import describe_error, resolve_path
+from econsim.scenario.loading import describe_error, expand_key, resolve_path, value_at
 from econsim.world.streams import replication_seeds
 
 
@@ -33,13 +33,19 @@ class _Frozen(BaseModel):
 
 
 class Range(_Frozen):
-    """A parameter drawn between ``low`` and ``high`` (log scale for rates spanning OOMs)."""
+    """A parameter drawn between ``low`` and ``high`` (log scale for rates spanning OOMs).
+
+    With ``relative = true`` the drawn value is a factor on the base scenario's value
+    at every key the parameter names (``"verticals.*.corpus_practice"`` scales each
+    vertical's corpus by the same factor).
+    """
 
     low: float
     high: float
     scale: Literal["linear", "log"] = "linear"
     levels: Annotated[int, Field(ge=2)] = 3
     integer: bool = False
+    relative: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
@@ -106,7 +112,11 @@ class Study(_Frozen):
 
 @dataclass(frozen=True)
 class RunTask:
-    """One run of a plan: which arm, point and replication, its seed and overrides."""
+    """One run of a plan: which arm, point and replication, its seed and overrides.
+
+    ``parameters`` are the design's values at the point (a factor for a relative
+    range); ``overrides`` the scenario keys they and the arm set.
+    """
 
     run_id: int
     arm: str
@@ -114,6 +124,7 @@ class RunTask:
     replication: int
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,11 +186,11 @@ def plan_study(study: Study) -> Plan:
     seeds = replication_seeds(study.seed, study.replications)
     tasks: list[RunTask] = []
     for point, values in enumerate(points):
+        concrete = scenario_keys(base, study, values)
         for replication, seed in enumerate(seeds):
             for arm, arm_set in arms.items():
-                tasks.append(
-                    RunTask(len(tasks), arm, point, replication, seed, {**arm_set, **values})
-                )
+                overrides = {**arm_set, **concrete}
+                tasks.append(RunTask(len(tasks), arm, point, replication, seed, overrides, values))
     bases = {arm: base for arm in arms}
     _validate_tasks(bases, tasks)
     return Plan(study.name, bases, tasks, list(study.parameters), units)
@@ -200,6 +211,24 @@ def plan_arms(
             which = replication * len(bases) + index if independent else replication
             tasks.append(RunTask(len(tasks), arm, 0, replication, seeds[which]))
     return Plan("compare", dict(bases), tasks, [])
+
+
+def scenario_keys(base: Scenario, study: Study, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides for a design point: a relative range scales each key's base value."""
+    raw, out = base.model_dump(mode="json"), {}
+    for name, value in values.items():
+        spec = study.parameters[name]
+        if not (isinstance(spec, Range) and spec.relative):
+            out[name] = value
+            continue
+        try:
+            keys = expand_key(raw, name)
+            for key in keys:
+                scaled = value_at(raw, key) * value
+                out[key] = round(scaled) if isinstance(value_at(raw, key), int) else scaled
+        except (ScenarioError, KeyError, TypeError) as error:
+            raise StudyError(f"parameters.{name}: relative to what? {error}") from None
+    return out
 
 
 def design_points(study: Study) -> tuple[list[dict[str, Any]], NDArray[np.float64] | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -11,19 +12,17 @@ Array = NDArray[np.float64]
 
 
 def learning_curve(data: ArrayLike, scale: ArrayLike, slope: ArrayLike) -> Array:
-    """Share of tasks done at expert level: ``1 / (1 + (K / E)^α)``, and 0 when E = 0.
+    """Skill on a task type: ``1 / (1 + (K / x)^α)`` for ``x`` effective episodes, 0 when x = 0.
 
     Log-odds are linear in log data, so each order of magnitude of data buys the same
-    step in log-odds; with no relevant data no amount of efficiency helps.
+    step in log-odds (accuracy against relevant-document counts is log-linear,
+    Kandpal et al. 2023); with no data no amount of efficiency helps.
     """
-    data, scale, slope = np.broadcast_arrays(
-        np.asarray(data, float), np.asarray(scale, float), np.asarray(slope, float)
-    )
-    out = np.zeros(data.shape)
-    seen = data > 0
-    log_odds = slope[seen] * (np.log(data[seen]) - np.log(scale[seen]))
-    out[seen] = 0.5 * (1.0 + np.tanh(0.5 * log_odds))  # a logistic that cannot overflow
-    return out
+    data = np.asarray(data, float)
+    with np.errstate(divide="ignore"):
+        log_odds = np.asarray(slope, float) * (np.log(data) - np.log(np.asarray(scale, float)))
+    skill = 0.5 * (1.0 + np.tanh(0.5 * log_odds))  # a logistic that cannot overflow
+    return np.asarray(np.where(data > 0, skill, 0.0), float)
 
 
 def grounded_synthetic(
@@ -62,18 +61,29 @@ def transfer_matrix(
     return np.asarray(matrix, float)
 
 
-def effective_data(efficiency: ArrayLike, own: ArrayLike, transfer: NDArray[np.float64]) -> Array:
-    """``E = A · (own_v + Σ_w T[w, v] · own_w)``, per lab (rows) and vertical (columns).
-
-    ``own`` is real plus grounded synthetic data, shape (labs, verticals); ``efficiency``
-    is each lab's sample efficiency A, shape (labs,).
-    """
-    own = np.atleast_2d(np.asarray(own, float))
-    efficiency = np.asarray(efficiency, float).reshape(-1, 1)
-    return efficiency * (own + own @ transfer)
-
-
 def proxy_score(real: ArrayLike, talk: ArrayLike, eval_validity: ArrayLike) -> Array:
     """Benchmark score: ``ρ · C + (1 - ρ) · C_talk``; the best eval only partly sees doing."""
     rho = np.asarray(eval_validity, float)
     return np.asarray(rho * np.asarray(real, float) + (1 - rho) * np.asarray(talk, float), float)
+
+
+def eval_validity(benchmark: ArrayLike, graded: ArrayLike, half: ArrayLike) -> Array:
+    """A lab's internal eval validity: ``ρ_v + (1 - ρ_v) · G / (G + G_half)``.
+
+    It starts at the public benchmark's validity and rises with the graded real
+    outcomes ``G`` the lab holds in the vertical (pilots, deployments, licensed data,
+    its own operations).
+    """
+    rho, g = np.asarray(benchmark, float), np.asarray(graded, float)
+    return np.asarray(rho + (1 - rho) * g / (g + np.asarray(half, float)), float)
+
+
+def steered_efficiency(real: ArrayLike, validity: ArrayLike, before: float, after: float) -> Array:
+    """Real efficiency after a research gain: ``d ln A_real = ρ · d ln A``.
+
+    A lab improves what it can measure: real capability gets only the checked share
+    of each gain in sample efficiency, the benchmark gets all of it. Past gains are
+    not re-verified when validity later rises.
+    """
+    gain = math.log(after / before)
+    return np.asarray(np.asarray(real, float) * np.exp(np.asarray(validity, float) * gain), float)

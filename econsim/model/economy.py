@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 
-from econsim.model.capability import learning_curve
+
+def promised_funding(elapsed: float, base: float, growth: float) -> float:
+    """Yearly outside funding while investors fund the promise: ``base · e^{growth · t}``."""
+    return base * math.exp(growth * max(elapsed, 0.0))
 
 
-def outside_funding(elapsed: float, base: float, growth: float, patience: float) -> float:
-    """Yearly outside funding: grows at ``growth`` while investors stay patient, then flat."""
-    return base * math.exp(growth * min(max(elapsed, 0.0), patience))
+def funding_after(funding: float, revenue: float, multiple: float, dt: float, lag: float) -> float:
+    """Yearly funding ``dt`` years on, once investors' patience has run out.
+
+    It relaxes towards ``multiple × revenue`` with time constant ``lag`` (rounds
+    priced on revenue): a lab without revenue raises less and less.
+    """
+    target = multiple * max(revenue, 0.0)
+    return target + (funding - target) * math.exp(-dt / lag)
 
 
 def compute_price(elapsed: float, price: float, decline: float) -> float:
@@ -23,21 +31,11 @@ def affordable_compute(budget: float, price: float, cap: float) -> float:
 
 
 def data_value(
-    extra: float,
-    effective: float,
-    efficiency: float,
-    scale: float,
-    slope: float,
-    output_value: float,
-    reach: float,
-    price_share: float,
-    years: float,
+    gain: float, output_value: float, reach: float, price_share: float, years: float
 ) -> float:
-    """What ``extra`` practice episodes are worth to a lab over ``years`` (USD).
+    """What data is worth to a lab over ``years`` (USD).
 
-    The capability they add (on the learning curve at the lab's current effective
-    data), times the output the lab reaches in the vertical and the share of created
-    value it captures as revenue.
+    The real capability ``gain`` it adds, times the output the lab reaches in the
+    vertical and the share of created value the lab captures as revenue.
     """
-    before, after = learning_curve([effective, effective + efficiency * extra], scale, slope)
-    return float((after - before) * output_value * reach * price_share * years)
+    return gain * output_value * reach * price_share * years

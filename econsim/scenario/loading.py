@@ -191,6 +191,8 @@ def _check_references(scenario: Scenario, source: str) -> None:
             for i, name in enumerate(lab.verticals):
                 check(f"labs.{lab_name}.verticals.{i}", name)
         check(f"labs.{lab_name}.conquest.first", lab.conquest.first)
+        for name in lab.operations:
+            check(f"labs.{lab_name}.operations.{name}", name)
     for holder_name, holder in scenario.holders.items():
         check(f"holders.{holder_name}.vertical", holder.vertical)
     for source_name, targets in scenario.capability.transfer.items():
@@ -207,6 +209,7 @@ _FIXED = (
     "name", "description", "seed", "start", "horizon", "reports_per_year", "steps_per_year",
     "economy", "graph", "interventions", "capability.expert_threshold", "capability.transfer",
     "verticals.*.firm_share", "verticals.*.threshold", "verticals.*.corpus_practice",
+    "verticals.*.task_types", "verticals.*.task_tail", "verticals.*.initial_adoption",
     "labs.*.strategy", "labs.*.sample_efficiency", "labs.*.conquest", "labs.*.verticals",
     "holders.*.vertical", "holders.*.stock", "holders.*.growth",
 )  # fmt: skip
@@ -276,6 +279,22 @@ def apply_overrides(
         raise ScenarioError(source, problems)
 
 
+def expand_key(raw: dict[str, Any], key: str) -> list[str]:
+    """The concrete key paths a key with ``*`` wildcards stands for in a raw scenario."""
+    try:
+        return [".".join(path) for path in _expand(raw, key.split("."))]
+    except KeyError as error:
+        raise ScenarioError("--set", [f"{key}: {error.args[0]}"]) from None
+
+
+def value_at(raw: dict[str, Any], key: str) -> Any:
+    """The value at a concrete key path of a raw scenario (KeyError if absent)."""
+    node: Any = raw
+    for part in key.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
 def _expand(raw: dict[str, Any], parts: list[str]) -> list[list[str]]:
     """Concrete key paths for a path that may hold ``*`` wildcards."""
     if "*" not in parts:
@@ -317,9 +336,9 @@ def _child_schema(schema: Any, part: str, node: Any, parent: str) -> Any:
             raise KeyError(_unknown("key", part, names))
         return _unwrap(schema.model_fields[part].annotation)
     origin = typing.get_origin(schema)
-    if origin is dict:  # a named table such as verticals.legal must already exist
-        known = list(node) if isinstance(node, dict) else []
-        if part not in known:
+    if origin is dict:  # a named table such as verticals.legal must already exist;
+        known = list(node) if isinstance(node, dict) else []  # other maps may grow
+        if parent in _ENTRY_KIND and part not in known:
             raise KeyError(_unknown(_ENTRY_KIND.get(parent, "entry"), part, known))
         return _unwrap(typing.get_args(schema)[1])
     if origin is list and part.isdigit() and isinstance(node, list) and int(part) < len(node):

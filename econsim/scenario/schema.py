@@ -50,6 +50,8 @@ class LeadTime(_Frozen):
 class Vertical(_Frozen):
     """A sector of the economy (DESIGN 2.1).
 
+    Its work is ``task_types`` types with popularity ``∝ k^-task_tail``; skill on one
+    type reaches 0.5 after ``type_data_scale`` episodes of it at sample efficiency 1.
     ``volume`` is the practice episodes the whole vertical performs in a year and
     ``output_value`` its yearly output in USD; each firm carries its employment share.
     """
@@ -58,11 +60,14 @@ class Vertical(_Frozen):
     tokenizability: Probability
     corpus_practice: NonNegative
     corpus_descriptive: NonNegative
-    data_scale: Positive
+    task_types: Annotated[int, Field(ge=1, le=10**12)] = 2000
+    task_tail: Annotated[float, Field(ge=0, le=5)] = 1.0
+    type_data_scale: Positive = 1000.0
     learning_slope: Positive
     simulability: Probability = 0.0
     market_coupling: Probability = 0.0
     eval_validity: Probability = 0.5
+    graded_half: Positive = 1.0e8
     drift: NonNegative = 0.1
     p: NonNegative = 0.03
     q: NonNegative = 0.38
@@ -74,6 +79,7 @@ class Vertical(_Frozen):
     cooldown: NonNegative = 1.0
     churn: Probability = 0.1
     consent: Probability = 0.5
+    initial_adoption: Probability = 0.0
     volume: NonNegative = 1.0e9
     output_value: NonNegative = 1.0e11
 
@@ -98,19 +104,31 @@ class Research(_Frozen):
 
 
 class Finance(_Frozen):
-    """A lab's budget: outside funding plus reinvested revenue, spent on compute."""
+    """A lab's budget: outside funding plus reinvested revenue, spent on compute.
+
+    Investors fund the promise for ``investor_patience`` years, growing at
+    ``funding_growth``; after that a year's funding follows ``revenue_multiple``
+    times the yearly revenue, adjusting over ``funding_lag`` years.
+    """
 
     funding: NonNegative = 1.0e10
     funding_growth: float = 0.875
     investor_patience: NonNegative = 5.0
+    revenue_multiple: NonNegative = 2.0
+    funding_lag: Positive = 1.0
     reinvestment: Probability = 0.5
     price_share: Probability = 0.1
     bid_share: Probability = 0.5
+    operations_cost: NonNegative = 1.5e6
     compute_cap: Positive | None = None
 
 
 class Environments(_Frozen):
-    """RL environments: research labour turned into synthetic practice data."""
+    """RL environments: research labour turned into synthetic practice data.
+
+    Each environment targets one task type (the most popular first) and costs
+    ``cost`` researcher-years; it yields ``episodes`` synthetic episodes a year.
+    """
 
     labour_share: Probability = 0.05
     cost: Positive = 0.02
@@ -135,6 +153,7 @@ class Lab(_Frozen):
     training_time: Positive = 0.5
     release_interval: Positive = 0.5
     internal_use: NonNegative = 1.0e8
+    operations: dict[str, NonNegative] = Field(default_factory=dict)
     research: Research = Research()
     finance: Finance = Finance()
     environments: Environments = Environments()
@@ -195,6 +214,7 @@ class Economy(_Frozen):
     """The population of firms."""
 
     firms: Annotated[int, Field(ge=1, le=50_000_000)] = 100_000
+    real_firms: Positive = 6.1e6
     firm_size: FirmSize = FirmSize()
     size_elasticity: Annotated[float, Field(ge=0, le=1)] = 0.0
 
@@ -233,6 +253,7 @@ class Capability(_Frozen):
     generalization: Probability = 0.0
     transfer: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
     grounding: NonNegative = 1.0
+    continual_learning: Probability = 0.0
     drift_feedback: NonNegative = 0.0
     actuation: Actuation = Actuation()
 

@@ -87,6 +87,11 @@ class AdoptionRace:
             target -= rate
         return None
 
+    def gate_weights(self, vertical: int) -> FloatArray:
+        """Each firm's capability gate times its size weight: the hazard without p and q."""
+        lo = self.lo[vertical]
+        return np.array(self._base[lo : lo + self.counts[vertical]])
+
     # ------------------------------------------------------------ updates
 
     def _hazard(self, firm: int, v: int) -> float:

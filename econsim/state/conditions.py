@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.model.tasks import task_mix
 from econsim.scenario import Scenario
 
 FloatArray = NDArray[np.float64]
@@ -34,7 +35,7 @@ class ParameterTable:
     def update(self, entries: Mapping[str, Any]) -> None:
         """Take new values for every entity, in place (arrays keep their identity)."""
         rows = [_flatten(entry.model_dump()) for entry in entries.values()]
-        for key in rows[0] if rows else ():
+        for key in [k for k in rows[0] if all(k in row for row in rows[1:])] if rows else ():
             values = [row[key] for row in rows]
             if all(_is_number(v) or v is None for v in values):
                 column = np.array([math.inf if v is None else v for v in values], dtype=float)
@@ -55,12 +56,18 @@ class ParameterTable:
 
 
 class Conditions:
-    """The live scenario and its parameter tables."""
+    """The live scenario, its parameter tables, and the verticals' task mixes.
+
+    The task mixes shape the world, so they are built once (interventions cannot
+    change the number or popularity of task types).
+    """
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.verticals = ParameterTable(scenario.verticals)
         self.labs = ParameterTable(scenario.labs)
+        entries = scenario.verticals.values()
+        self.tasks = task_mix([v.task_types for v in entries], [v.task_tail for v in entries])
 
     def replace(self, scenario: Scenario) -> None:
         """Take a changed scenario (same verticals and labs) from now on."""

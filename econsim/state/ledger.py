@@ -2,9 +2,14 @@
 
 Inflow comes from the firms a lab serves (deployed firms, and piloting firms at the
 pilot's data intensity), each by its share of the vertical's task volume, times
-capture and consent; from the lab's internal deployment; and in lumps from data
-holders. Rates change only at events (and at the monthly economy step, which moves
-actuation and drift), so between them each stock follows ``dX/dt = inflow - δ X``
+capture and consent; from the firms the lab runs itself (full consent); from the
+lab's internal deployment; and in lumps from data holders. All of it arrives from
+the vertical's task mix and comes with real outcomes, so besides the practice stock
+(which starts at the corpus) a cell keeps a stock of graded outcomes (which starts
+at zero) that steers the lab's research.
+
+Rates change only at events (and at the monthly economy step, which moves actuation
+and drift), so between them each stock follows ``dX/dt = inflow - δ X``
 exactly. A cell is brought up to date only when its own rates change or someone
 reads it. The same pass integrates the value deployed models create (AI output).
 """
@@ -27,25 +32,26 @@ class Cell:
     """One lab in one vertical: its stocks, cumulative ledgers and current rates."""
 
     __slots__ = (
-        "capability", "consent", "consented", "deployed", "generated", "internal",
-        "internal_rate", "licensed", "output", "piloting", "real", "received", "synthetic",
-        "synthetic_rate", "updated",
+        "capability", "consent", "consented", "deployed", "generated", "graded", "internal",
+        "internal_rate", "licensed", "operated", "operations", "output", "piloting", "real",
+        "received", "synthetic", "synthetic_rate", "updated",
     )  # fmt: skip
 
     def __init__(self, real: float, consent: float, start: float) -> None:
-        self.real, self.synthetic, self.updated = real, 0.0, start
+        self.real, self.graded, self.synthetic, self.updated = real, 0.0, 0.0, start
         self.deployed = self.piloting = 0.0  # task-volume shares of the firms served
+        self.operations = 0.0  # task-volume share of the firms the lab runs itself
         self.synthetic_rate = self.internal_rate = self.capability = 0.0
         self.consent = consent
         self.generated = self.consented = self.internal = 0.0  # cumulative, undecayed
-        self.received = self.licensed = self.output = 0.0
+        self.operated = self.received = self.licensed = self.output = 0.0
 
 
 class PracticeLedger:
     """The cells of every (lab, vertical), with array views for reading.
 
-    Conservation: ``received = consented + internal + licensed``, where ``consented``
-    is the consented share of ``generated``.
+    Conservation: ``received = consented + operated + internal + licensed``, where
+    ``consented`` is the consented share of ``generated``.
     """
 
     def __init__(self, labs: int, conditions: Conditions, start: float) -> None:
@@ -83,6 +89,8 @@ class PracticeLedger:
 
     # read-only array views, by the names the rest of the model uses
     real = property(lambda self: self.column("real"))
+    graded = property(lambda self: self.column("graded"))
+    operated = property(lambda self: self.column("operated"))
     synthetic = property(lambda self: self.column("synthetic"))
     received = property(lambda self: self.column("received"))
     licensed = property(lambda self: self.column("licensed"))
@@ -101,16 +109,18 @@ class PracticeLedger:
         dt = now - cell.updated
         if dt <= 0:
             return
-        generated = (cell.deployed + self._pilot_data[vertical] * cell.piloting) * (
-            self._per_share[vertical]
-        )
+        per_share = self._per_share[vertical]
+        generated = (cell.deployed + self._pilot_data[vertical] * cell.piloting) * per_share
         consented = generated * cell.consent
-        inflow = consented + cell.internal_rate
+        operated = cell.operations * per_share
+        inflow = consented + operated + cell.internal_rate
         keep, gain = decay_factor(self._drift[vertical], dt)
         cell.real = cell.real * keep + inflow * gain
+        cell.graded = cell.graded * keep + inflow * gain
         cell.synthetic = cell.synthetic * keep + cell.synthetic_rate * gain
         cell.generated += generated * dt
         cell.consented += consented * dt
+        cell.operated += operated * dt
         cell.internal += cell.internal_rate * dt
         cell.received += inflow * dt
         cell.output += cell.deployed * self._value[vertical] * cell.capability * dt
@@ -138,12 +148,20 @@ class PracticeLedger:
         cell.piloting += piloting
 
     def set_lab_rates(
-        self, lab: int, now: float, synthetic: Iterable[float], internal: Iterable[float]
+        self,
+        lab: int,
+        now: float,
+        synthetic: Iterable[float],
+        internal: Iterable[float],
+        operations: Iterable[float],
     ) -> None:
-        """A lab's synthetic (RL environment) and internal-use data rates from ``now``."""
+        """A lab's synthetic (RL environment) and internal-use data rates from ``now``.
+
+        ``operations`` is the task-volume share of the firms the lab runs itself.
+        """
         self.advance_lab(lab, now)
-        for cell, s, i in zip(self.cells[lab], synthetic, internal, strict=True):
-            cell.synthetic_rate, cell.internal_rate = float(s), float(i)
+        for cell, s, i, o in zip(self.cells[lab], synthetic, internal, operations, strict=True):
+            cell.synthetic_rate, cell.internal_rate, cell.operations = float(s), float(i), float(o)
 
     def set_capability(self, lab: int, now: float, capability: Iterable[float]) -> None:
         """A lab released a model: value created from ``now`` on uses its capability."""
@@ -162,5 +180,6 @@ class PracticeLedger:
         self.advance(lab, vertical, now)
         cell = self.cells[lab][vertical]
         cell.real += episodes
+        cell.graded += episodes  # deployment-grade data comes labelled with outcomes
         cell.received += episodes
         cell.licensed += episodes

@@ -30,6 +30,7 @@ class Event(IntEnum):
     DELIVERY = 8
     INTERVENTION = 9
     CAMPAIGN = 10
+    INITIAL = 11
 
 
 class EventLog:
@@ -89,9 +90,10 @@ def _names(codes: NDArray[np.integer], names: Sequence[str]) -> pl.Series:
 
 
 METRICS = (
-    "capability", "talk", "proxy", "gap", "practice_data", "synthetic_data",
-    "data_received", "licensed_data", "environments", "sample_efficiency", "compute",
-    "researchers", "piloting", "deployed", "churned", "adoption", "ai_output", "revenue",
+    "capability", "talk", "proxy", "gap", "coverage", "eval_validity", "practice_data",
+    "graded_data", "synthetic_data", "data_received", "licensed_data", "environments",
+    "sample_efficiency", "real_efficiency", "compute", "researchers", "funding",
+    "operations", "piloting", "deployed", "churned", "adoption", "ai_output", "revenue",
 )  # fmt: skip
 
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-STREAMS = ("world", "graph", "adoption", "pilots", "contracts", "labs", "holders")
+STREAMS = ("world", "graph", "adoption", "pilots", "contracts", "labs", "holders", "history")
 _BLOCK = 4096
 
 

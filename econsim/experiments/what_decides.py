@@ -1,0 +1,279 @@
+"""What decides the headline results: the experiments behind ``docs/what-decides.md``.
+
+``python -m econsim.experiments.what_decides [--out runs/what_decides] [--workers N]``
+runs three experiments (each resumes what its folder already holds) and writes the
+document:
+
+1. **Efficiency cannot create data**: an isolated lab with an efficiency ceiling of
+   1e12 and no transfer, as it is and with eval validity forced to 1, so that what
+   is left is the coverage of its data.
+2. **A two-year healthcare pilot delay from 2026**: paired replications under the
+   baseline, under the baseline with every lab's evals valid (the data channel
+   alone), and under the optimist's view.
+3. **The study** ``studies/what_decides.toml``: the distribution of each headline
+   result over the uncertain parameters, and Morris indices of what decides it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from econsim.engine import simulate
+from econsim.experiments.compare import compare_arms
+from econsim.experiments.executors import Executor, LocalProcesses, Sequential
+from econsim.experiments.runner import run_plan
+from econsim.experiments.sensitivity import indices
+from econsim.experiments.study import load_study, plan_arms, plan_study
+from econsim.results.metrics import leading_capability
+from econsim.scenario import Scenario, load_scenario
+
+STUDY = Path(__file__).resolve().parents[2] / "studies" / "what_decides.toml"
+DELAY_AT, DELAY_YEARS, MEASURED_AT = 2026.0, 2.0, 2035.0
+NOT_TEXT = ("finance", "legal", "healthcare", "education", "manufacturing", "logistics",
+            "defense", "management")  # fmt: skip
+
+
+# ---------------------------------------------------------------- 1. efficiency
+
+
+def efficiency_limits(firms: int = 10_000) -> pl.DataFrame:
+    """Per vertical, the isolated lab's capability at the horizon under three settings.
+
+    As it is; with its evals valid (``eval_validity = 1``: real capability gets every
+    efficiency gain); and valid evals with investors who never lose patience, so
+    that research is not starved and efficiency can approach its ceiling.
+    """
+    settings = {
+        "economy.firms": firms,
+        "labs.*.research.ceiling": 1e12,
+        "capability.generalization": 0.0,
+    }
+    valid = {**settings, "verticals.*.eval_validity": 1.0}
+    runs = {
+        "as is": settings,
+        "evals valid": valid,
+        "evals valid, patient investors": {**valid, "labs.*.finance.investor_patience": 100.0},
+    }
+    columns = []
+    for label, overrides in runs.items():
+        scenario = load_scenario("datacenter_of_geniuses", overrides)
+        final = simulate(scenario).timeseries.filter(pl.col("time") == scenario.end)
+        efficiency = final["sample_efficiency"][0]
+        columns.append(
+            final.select(
+                pl.col("vertical").cast(pl.String),
+                pl.col("capability").alias(f"{label} (A = {efficiency:.2g})"),
+                pl.col("coverage").alias(f"coverage ({label})"),
+            )
+        )
+    frame = columns[0]
+    for column in columns[1:]:
+        frame = frame.join(column, on="vertical", maintain_order="left")
+    coverage = [c for c in frame.columns if c.startswith("coverage")]
+    return frame.drop(coverage[1:]).rename({coverage[0]: "coverage"})
+
+
+# ---------------------------------------------------------------- 2. pilot delay
+
+
+def delayed(scenario: Scenario) -> Scenario:
+    """The same scenario with healthcare pilots taking two years longer from 2026."""
+    median = scenario.verticals["healthcare"].lead_time.median
+    change = {"verticals.healthcare.lead_time.median": median + DELAY_YEARS}
+    return scenario.override({"interventions": [{"at": DELAY_AT, "set": change}]})
+
+
+DELAY_VIEWS: dict[str, tuple[str, dict[str, Any]]] = {
+    "baseline": ("baseline", {}),
+    "baseline, every lab's evals valid": ("baseline", {"verticals.*.graded_half": 1e-12}),
+    "generalization_optimist": ("generalization_optimist", {}),
+}
+
+
+def executor(workers: int) -> Executor:
+    """A fresh executor (a plan's run closes the one it is given)."""
+    return LocalProcesses(workers) if workers > 1 else Sequential()
+
+
+def pilot_delay(
+    folder: Path, workers: int, firms: int = 20_000, replications: int = 20
+) -> pl.DataFrame:
+    """Healthcare's real capability in 2035 with and without the delay, paired, per view."""
+    rows = []
+    for index, (view, (name, extra)) in enumerate(DELAY_VIEWS.items()):
+        base = load_scenario(
+            name, {"economy.firms": firms, "horizon": MEASURED_AT - 2022.5, **extra}
+        )
+        plan = plan_arms({"base": base, "delay": delayed(base)}, replications, seed=7)
+        outcome = run_plan(plan, folder / f"delay-{index}", executor(workers))
+        table = compare_arms(outcome.runs, ["capability.healthcare", "adoption.healthcare"])
+        rows += [{"view": view, **row} for row in table.iter_rows(named=True)]
+    return pl.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- 3. the study
+
+
+def run_study(folder: Path, workers: int) -> tuple[pl.DataFrame, float]:
+    """Run (or resume) the study; the runs table and the year the runs end."""
+    plan = plan_study(load_study(STUDY))
+    return run_plan(plan, folder / "study", executor(workers)).runs, plan.bases["base"].end
+
+
+def headlines(runs: pl.DataFrame, folder: Path, censor: float) -> pl.DataFrame:
+    """One row per design point: every headline result, from its arms' runs.
+
+    A "time to" result that never happens counts as ``censor`` (the runs' end).
+    """
+
+    def metric(arm: str, name: str, censored: bool = False) -> pl.DataFrame:
+        value = pl.col(f"metric.{name}")
+        value = value.fill_null(censor) if censored else value
+        return runs.filter(pl.col("arm") == arm).group_by("point").agg(value.mean().alias(arm))
+
+    healthcare = _capability_at(runs, folder / "study", "healthcare", MEASURED_AT)
+    defense = _capability_at(runs, folder / "study", "defense", MEASURED_AT)
+    frame = (
+        metric("base", "breadth").rename({"base": "breadth, broad"})
+        .join(metric("isolated", "breadth").rename({"isolated": "breadth, isolated"}), on="point")
+        .join(metric("base", "time_to_general", True).rename({"base": "general, broad"}),
+              on="point")
+        .join(metric("isolated", "time_to_general", True)
+              .rename({"isolated": "general, isolated"}), on="point")
+        .join(healthcare, on="point")
+        .join(defense, on="point")
+    )  # fmt: skip
+    return frame.with_columns(
+        (pl.col("healthcare, delay") - pl.col("healthcare, base")).alias("delay effect"),
+        (pl.col("defense, embargo") - pl.col("defense, licence")).alias("embargo effect"),
+    ).sort("point")
+
+
+def _capability_at(runs: pl.DataFrame, root: Path, vertical: str, time: float) -> pl.DataFrame:
+    """Each run's leading real capability in a vertical at ``time``, pivoted by arm."""
+    wanted = {"healthcare": ("base", "delay"), "defense": ("embargo", "licence")}[vertical]
+    values = []
+    for run_id, point, arm in runs.select("run_id", "point", "arm").iter_rows():
+        if arm not in wanted:
+            continue
+        series = pl.read_parquet(root / "runs" / f"run_id={run_id}" / "timeseries.parquet")
+        lead = leading_capability(series.filter(pl.col("vertical") == vertical))
+        nearest = lead.sort((pl.col("time") - time).abs())["capability"][0]
+        values.append({"point": point, "arm": f"{vertical}, {arm}", "value": nearest})
+    return pl.DataFrame(values).pivot("arm", index="point", values="value")
+
+
+HEADLINES = {
+    "breadth, isolated": "verticals at expert level in 2043, isolated labs",
+    "breadth, broad": "verticals at expert level in 2043, broad labs",
+    "general, isolated": "domain-general capability (year; 2043 = not by then), isolated",
+    "general, broad": "domain-general capability (year; 2043 = not by then), broad",
+    "delay effect": "healthcare real capability in 2035: two-year pilot delay minus none",
+    "embargo effect": "defense real capability in 2035: embargo minus licence",
+}
+
+
+def distributions(table: pl.DataFrame) -> pl.DataFrame:
+    """Quantiles of each headline result over the design points."""
+    rows = []
+    for column, meaning in HEADLINES.items():
+        values = table[column].drop_nulls().to_numpy()
+        q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+        names = ("p5", "p25", "median", "p75", "p95")
+        rows.append({"result": meaning, **dict(zip(names, q, strict=True))})
+    return pl.DataFrame(rows)
+
+
+def deciders(table: pl.DataFrame) -> pl.DataFrame:
+    """Morris mu* (normalised per result) of every parameter for every headline result."""
+    study = load_study(STUDY)
+    outputs = {column: table[column].fill_null(0.0).to_numpy() for column in HEADLINES}
+    found = indices(study, outputs)
+    return found.with_columns(
+        (pl.col("mu_star") / pl.col("mu_star").max().over("metric")).alias("relative")
+    )
+
+
+# ---------------------------------------------------------------- the document
+
+
+def markdown_table(frame: pl.DataFrame, digits: int = 3) -> str:
+    """A polars frame as a Markdown table."""
+    header = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---:" if frame[c].dtype.is_numeric() else "---" for c in frame.columns)
+    lines = [header, rule + "|"]
+    for row in frame.iter_rows():
+        cells = [_number(v, digits) if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the three experiments and write ``docs/what-decides.md``."""
+    parser = argparse.ArgumentParser(prog="python -m econsim.experiments.what_decides")
+    parser.add_argument("--out", default="runs/what_decides", help="folder for the runs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--doc", default="docs/what-decides.md")
+    args = parser.parse_args(argv)
+    folder = Path(args.out)
+    sections = {
+        "limits": markdown_table(efficiency_limits()),
+        "delay": markdown_table(_delay_rows(pilot_delay(folder, args.workers))),
+    }
+    runs, end = run_study(folder, args.workers)
+    table = headlines(runs, folder, end)
+    sections["distributions"] = markdown_table(distributions(table))
+    sections["deciders"] = markdown_table(_top_deciders(deciders(table)))
+    text = Path(args.doc).read_text(encoding="utf-8") if Path(args.doc).exists() else ""
+    Path(args.doc).write_text(_fill(text, sections), encoding="utf-8")
+    print(f"wrote {args.doc}")
+
+
+def _number(value: float, digits: int) -> str:
+    """Years and other large numbers in full, small ones to ``digits`` significant digits."""
+    return f"{value:.1f}" if 100 <= abs(value) < 1e5 else f"{value:.{digits}g}"
+
+
+def _delay_rows(table: pl.DataFrame) -> pl.DataFrame:
+    return table.select(
+        "view",
+        "metric",
+        pl.col("baseline_mean").alias("no delay"),
+        pl.col("arm_mean").alias("delay"),
+        "difference",
+        "ci_low",
+        "ci_high",
+        "n",
+    )
+
+
+def _top_deciders(found: pl.DataFrame, top: int = 4) -> pl.DataFrame:
+    ranked = found.sort("mu_star", descending=True).group_by("metric", maintain_order=True)
+    return ranked.head(top).select(
+        pl.col("metric").replace_strict(HEADLINES).alias("result"),
+        "parameter",
+        "mu_star",
+        "relative",
+    )
+
+
+def _fill(text: str, sections: Mapping[str, str]) -> str:
+    """Replace each ``<!-- name -->...<!-- /name -->`` block of the document."""
+    for name, body in sections.items():
+        start, end = f"<!-- {name} -->", f"<!-- /{name} -->"
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            text = head + start + "\n" + body + "\n" + end + rest.split(end, 1)[1]
+        else:
+            text += f"\n{start}\n{body}\n{end}\n"
+    return text
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Task types inside a vertical (DESIGN 2.2): popularity, coverage, and skill earned per type.
+
+A vertical is ``N`` task types with popularity ``w_k ∝ k^-s``. Practice episodes come
+from the task mix, so after ``n`` episodes type ``k`` has seen a Poisson number with
+mean ``n·w_k``; decay thins the count and keeps it Poisson. A type never seen has
+skill 0 whatever the efficiency: efficiency multiplies data within seen types and
+cannot create types. Capability is ``C = Σ_k w_k · E[L(A · n_k)]``.
+
+Sums over types run on popularity buckets, so their cost does not grow with ``N``:
+the most popular types one by one, the tail on log-spaced buckets with Gauss-Legendre
+nodes in ``ln k`` (the sum over the integers of a bucket is the integral over the
+bucket widened by half a type at each end). Verticals' buckets are padded to one
+width and stacked, shape (verticals, nodes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from econsim.model.capability import learning_curve
+
+Array = NDArray[np.float64]
+
+HEAD = 64  # types evaluated one by one
+PER_DECADE = 6  # tail buckets per decade of rank
+NODES = 3  # Gauss-Legendre nodes per bucket
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(NODES)
+_GH_X, _GH_W = np.polynomial.hermite_e.hermegauss(12)  # normal expectations
+_GH_W = _GH_W / _GH_W.sum()
+_RARE = 1e-6  # below this mean count only one episode matters
+# Explicit Poisson sums up to a mean count of 100, over enough counts for each range
+# of means that the tail left out is below 1e-15; above 100 a normal approximation.
+_TIERS = ((0.1, 10), (1.0, 20), (10.0, 45), (100.0, 220))
+_COUNTS = np.arange(1, 221, dtype=float)
+_LOG_FACTORIAL = np.array([math.lgamma(n + 1) for n in _COUNTS])
+
+
+@dataclass(frozen=True)
+class TaskMix:
+    """Task types of each vertical as weighted nodes, shape (verticals, nodes).
+
+    ``popularity`` is one type's share of the vertical's tasks at a node and ``types``
+    how many types the node stands for (0 for padding). Type ``k`` spans the ranks
+    ``[k - 1/2, k + 1/2)``; ``first`` and ``last`` bound the ranks of the node's bucket.
+    """
+
+    popularity: Array
+    types: Array
+    first: Array
+    last: Array
+
+    @property
+    def mass(self) -> Array:
+        """Share of the vertical's tasks each node stands for (rows sum to 1)."""
+        return self.popularity * self.types
+
+
+def task_mix(types: Sequence[int] | int, tail: ArrayLike) -> TaskMix:
+    """Buckets of ``types`` task types with popularity ``∝ k^-tail``, one row per vertical."""
+    counts = [types] if isinstance(types, int) else list(types)
+    exponents = np.broadcast_to(np.asarray(tail, float), (len(counts),))
+    rows = [_buckets(int(n), float(s)) for n, s in zip(counts, exponents, strict=True)]
+    width = max(row.shape[1] for row in rows)
+    padded = np.zeros((4, len(rows), width))
+    for i, row in enumerate(rows):
+        padded[:, i, : row.shape[1]] = row
+    return TaskMix(*padded)
+
+
+def _buckets(types: int, tail: float) -> Array:
+    """Rows (popularity, types, first, last) of one vertical's nodes."""
+    head = np.arange(1, min(types, HEAD) + 1, dtype=float)
+    rank, weight = [head], [np.ones_like(head)]
+    first, last = [head - 0.5], [head + 0.5]
+    if types > HEAD:
+        lo, hi = math.log(HEAD + 0.5), math.log(types + 0.5)
+        edges = np.linspace(lo, hi, max(1, math.ceil((hi - lo) / math.log(10) * PER_DECADE)) + 1)
+        half = np.diff(edges)[:, None] / 2
+        log_x = (edges[:-1, None] + half + half * _GL_X).ravel()
+        x = np.exp(log_x)
+        rank.append(x)
+        weight.append((half * _GL_W).ravel() * x)  # dk = k d(ln k)
+        first.append(np.repeat(np.exp(edges[:-1]), NODES))
+        last.append(np.repeat(np.exp(edges[1:]), NODES))
+    k, n = np.concatenate(rank), np.concatenate(weight)
+    raw = k**-tail
+    popularity = raw / float(raw @ n)  # normalised on the nodes: the masses sum to 1
+    return np.array([popularity, n, np.concatenate(first), np.concatenate(last)])
+
+
+def exact_popularity(types: int, tail: float) -> Array:
+    """``w_k`` for every type, one by one (for tests and small verticals)."""
+    raw = np.arange(1, types + 1, dtype=float) ** -tail
+    return np.asarray(raw / raw.sum(), float)
+
+
+def coverage(mix: TaskMix, episodes: ArrayLike) -> Array:
+    """Expected share of tasks whose type was seen at least once: ``Σ w_k (1 - e^{-n w_k})``."""
+    mean = np.asarray(episodes, float).reshape(-1, 1) * mix.popularity
+    return np.asarray((mix.mass * -np.expm1(-mean)).sum(axis=1), float)
+
+
+def expected_skill(
+    mean: ArrayLike,
+    efficiency: ArrayLike,
+    scale: ArrayLike,
+    slope: ArrayLike,
+    synthetic: ArrayLike = 0.0,
+    worth: ArrayLike = 0.0,
+    grounding: float = 0.0,
+) -> Array:
+    """``E[L(A · (n + worth · min(S, κ n)))]`` for ``n ~ Poisson(mean)``, elementwise.
+
+    ``S`` synthetic episodes of the type count at ``worth = σ(1 - μ)`` and at most
+    ``κ`` times the real ones, so a type never seen (``n = 0``) has skill 0.
+    """
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, float) for a in (mean, efficiency, scale, slope, synthetic, worth))
+    )
+    shape = arrays[0].shape
+    mean, efficiency, scale, slope, synthetic, worth = (a.ravel() for a in arrays)
+    out = np.zeros(mean.size)
+
+    def skill(pick: NDArray[np.bool_], n: Array) -> Array:
+        """Skill on the picked types after ``n ≥ 1`` real episodes, shape (picked, counts)."""
+        extra = worth[pick, None] * np.minimum(synthetic[pick, None], grounding * n)
+        data = efficiency[pick, None] * (n + extra)
+        return learning_curve(data, scale[pick, None], slope[pick, None])
+
+    rare = (mean > 0) & (mean < _RARE)
+    out[rare] = mean[rare] * skill(rare, np.ones((rare.sum(), 1)))[:, 0]  # P(n = 1) ≈ mean
+    lower = _RARE
+    for upper, counts in _TIERS:
+        some = (mean >= lower) & (mean <= upper)
+        lower = np.nextafter(upper, np.inf)
+        if some.any():
+            lam, n = mean[some, None], _COUNTS[:counts]
+            pmf = np.exp(n * np.log(lam) - lam - _LOG_FACTORIAL[:counts])
+            out[some] = (pmf * skill(some, np.broadcast_to(n, pmf.shape))).sum(axis=1)
+    many = mean > _TIERS[-1][0]
+    if many.any():
+        lam = mean[many, None]
+        out[many] = skill(many, lam + np.sqrt(lam) * _GH_X) @ _GH_W  # n > 100 - 4.4·10 > 0
+    return out.reshape(shape)
+
+
+def capability(
+    mix: TaskMix,
+    episodes: ArrayLike,
+    efficiency: ArrayLike,
+    scale: ArrayLike,
+    slope: ArrayLike,
+    synthetic: ArrayLike = 0.0,
+    environments: ArrayLike = 0.0,
+    worth: ArrayLike = 0.0,
+    grounding: float = 0.0,
+) -> Array:
+    """``C = Σ_k w_k E[skill_k]`` per vertical, from episodes spread over the task mix.
+
+    ``episodes``, ``efficiency``, ``scale``, ``slope``, ``synthetic`` (episodes from RL
+    environments), ``environments`` and ``worth`` are per vertical. Environments
+    target the most popular types first, one type each, and share the synthetic
+    episodes evenly.
+    """
+
+    def column(value: ArrayLike) -> Array:
+        return np.broadcast_to(np.asarray(value, float), (mix.types.shape[0],))[:, None]
+
+    mean = column(episodes) * mix.popularity
+    per_vertical = column(efficiency), column(scale), column(slope)
+    plain = expected_skill(mean, *per_vertical)
+    envs, stock = column(environments), column(synthetic)
+    if np.any((envs > 0) & (stock > 0)):
+        # ranks [1/2, E + 1/2) have an environment each: the share of each node's bucket
+        span = np.maximum(mix.last - mix.first, 1e-12)
+        covered = np.clip((envs + 0.5 - mix.first) / span, 0.0, 1.0)
+        per_type = np.divide(stock, envs, out=np.zeros_like(stock), where=envs > 0)
+        rich = expected_skill(mean, *per_vertical, per_type, column(worth), grounding)
+        plain = plain + covered * (rich - plain)
+    return np.asarray((mix.mass * plain).sum(axis=1), float)

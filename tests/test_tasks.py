@@ -1,0 +1,108 @@
+"""Task types (DESIGN 2.2): the bucketed sums against exact sums over every type.
+
+The oracles are independent of the code under test: sums over every type one by
+one, scipy's Poisson distribution, and a Monte Carlo draw of each type's count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from econsim.model.capability import learning_curve
+from econsim.model.tasks import (
+    capability,
+    coverage,
+    exact_popularity,
+    expected_skill,
+    task_mix,
+)
+
+
+def exact_skill(mean, efficiency, scale, slope, synthetic=0.0, worth=0.0, grounding=0.0):
+    """E[L(A·(n + worth·min(S, κn)))] for n ~ Poisson(mean), one type, with scipy."""
+    top = int(mean + 12 * np.sqrt(mean) + 30)
+    n = np.arange(top + 1, dtype=float)
+    data = efficiency * (n + worth * np.minimum(synthetic, grounding * n))
+    return float(stats.poisson(mean).pmf(n) @ learning_curve(data, scale, slope))
+
+
+@pytest.mark.parametrize(
+    ("types", "tail"), [(10, 1.0), (1000, 0.8), (100_000, 1.0), (1_000_000, 1.2), (5000, 0.0)]
+)
+@pytest.mark.parametrize("episodes", [1e2, 1e4, 1e6, 1e8])
+def test_bucketed_coverage_matches_the_sum_over_every_type(types, tail, episodes):
+    w = exact_popularity(types, tail)
+    exact = float(w @ -np.expm1(-episodes * w))
+    assert coverage(task_mix(types, tail), episodes)[0] == pytest.approx(exact, abs=2e-6)
+
+
+def test_buckets_cost_does_not_grow_with_the_number_of_types():
+    assert task_mix(10**12, 1.0).types.shape[1] < 4 * task_mix(10**4, 1.0).types.shape[1]
+    assert task_mix(10**12, 1.0).mass.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mean", [1e-9, 1e-4, 0.05, 0.5, 3.0, 29.0, 99.0, 101.0, 400.0, 1e5])
+@pytest.mark.parametrize("slope", [0.3, 1.0, 3.0])
+def test_expected_skill_matches_the_poisson_expectation(mean, slope):
+    assert expected_skill(mean, 7.0, 100.0, slope) == pytest.approx(
+        exact_skill(mean, 7.0, 100.0, slope), abs=2e-5
+    )
+
+
+@pytest.mark.parametrize("mean", [0.01, 2.0, 50.0, 300.0])
+def test_synthetic_episodes_count_at_their_worth_and_up_to_the_grounding_cap(mean):
+    for synthetic in (5.0, 1e9):
+        got = expected_skill(mean, 3.0, 500.0, 0.6, synthetic, 0.4, 2.0)
+        assert got == pytest.approx(
+            exact_skill(mean, 3.0, 500.0, 0.6, synthetic, 0.4, 2.0), abs=2e-5
+        )
+
+
+def test_a_type_never_seen_has_no_skill_whatever_the_efficiency_or_synthetic_data():
+    assert expected_skill(0.0, 1e30, 1.0, 1.0) == 0.0
+    assert expected_skill(0.0, 1e30, 1.0, 1.0, synthetic=1e12, worth=1.0, grounding=10.0) == 0.0
+
+
+@pytest.mark.parametrize("episodes", [10.0, 1e3, 1e5])
+def test_efficiency_cannot_create_types_capability_tends_to_coverage(episodes):
+    mix = task_mix(20_000, 1.0)
+    limit = coverage(mix, episodes)[0]
+    huge = capability(mix, episodes, 1e30, 1e3, 0.5)[0]
+    assert huge == pytest.approx(limit, rel=1e-6)
+    assert capability(mix, episodes, 1e3, 1e3, 0.5)[0] < limit
+    assert limit < 1.0
+
+
+def test_capability_matches_a_monte_carlo_draw_of_every_types_count():
+    types, tail, episodes, efficiency, scale, slope = 3000, 1.1, 2e4, 5.0, 200.0, 0.5
+    w = exact_popularity(types, tail)
+    rng = np.random.default_rng(7)
+    counts = rng.poisson(episodes * w, size=(4000, types)).astype(float)
+    draws = learning_curve(efficiency * counts, scale, slope) @ w
+    got = capability(task_mix(types, tail), episodes, efficiency, scale, slope)[0]
+    assert got == pytest.approx(draws.mean(), abs=4 * draws.std() / np.sqrt(draws.size))
+
+
+@pytest.mark.parametrize("envs", [40, 1200])  # in the head, one by one; deep in the buckets
+def test_capability_matches_the_exact_sum_with_environments_on_the_most_popular_types(envs):
+    types, tail, episodes, synthetic = 3000, 1.0, 3e4, 8e4
+    w = exact_popularity(types, tail)
+    per_type = synthetic / envs
+    exact = sum(
+        w[k]
+        * exact_skill(episodes * w[k], 4.0, 100.0, 0.5, per_type if k < envs else 0.0, 0.3, 1.0)
+        for k in range(types)
+    )
+    got = capability(task_mix(types, tail), episodes, 4.0, 100.0, 0.5, synthetic, envs, 0.3, 1.0)
+    assert got[0] == pytest.approx(exact, abs=1e-4)
+    plain = capability(task_mix(types, tail), episodes, 4.0, 100.0, 0.5)[0]
+    assert got[0] > plain
+
+
+def test_verticals_are_rows_of_their_own_mix():
+    mix = task_mix([100, 200_000], [1.2, 0.9])
+    both = coverage(mix, [1e3, 1e5])
+    assert both[0] == pytest.approx(coverage(task_mix(100, 1.2), 1e3)[0])
+    assert both[1] == pytest.approx(coverage(task_mix(200_000, 0.9), 1e5)[0])
