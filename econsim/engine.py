@@ -23,7 +23,7 @@ from econsim.agents.lab import LabAgent
 from econsim.agents.market import Market
 from econsim.results import Results, metrics
 from econsim.scenario import Scenario
-from econsim.state.conditions import Conditions
+from econsim.state.conditions import Conditions, Refreshable
 from econsim.state.ledger import PracticeLedger
 from econsim.state.recorder import Event, EventLog, TimeSeries
 from econsim.world.firms import build_world
@@ -63,6 +63,9 @@ class Simulation:
         self.market = Market(
             self.env, self.world, self.conditions, self.labs, self.ledger, self.log, streams
         )
+        subscribers: list[Refreshable] = [self.ledger, *self.labs, self.market]
+        for subscriber in subscribers:  # the ledger first: it integrates under the old rates
+            self.conditions.subscribe(subscriber)
         self.holders = [
             DataHolder(name, self.conditions, self.labs, self.ledger, self.log, scenario.start)
             for name in scenario.holders
@@ -95,13 +98,13 @@ class Simulation:
     def _start_processes(self) -> None:
         env, step = self.env, 1.0 / self.scenario.steps_per_year
         for lab in self.labs:
-            self._deployers_changed(lab)
+            self.ledger.set_deployer(lab.index, env.now, lab.deployer_flags())
             self.log.add(env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
             env.process(lab.training(env, self._released))
             env.process(
                 lab.operations(env, step, self.market.adoption, self._offers_changed, self._learned)
             )
-        self.market.refresh()
+        self.market.update_gates()
         self.market.seed_adoption()
         for holder in self.holders:
             env.process(holder.process(env))
@@ -120,22 +123,13 @@ class Simulation:
         self.market.on_learned(lab)
 
     def _offers_changed(self, lab: LabAgent) -> None:
-        campaign = getattr(lab.strategy, "campaign", -1)
-        self.log.add(self.env.now, Event.CAMPAIGN, lab.index, campaign)
-        self.market.refresh()
-
-    def _deployers_changed(self, lab: LabAgent) -> None:
-        self.ledger.set_deployer(lab.index, self.env.now, lab.deployer_flags())
+        self.log.add(self.env.now, Event.CAMPAIGN, lab.index, lab.strategy.campaign)
+        self.market.update_gates()
 
     def apply(self, changes: dict[str, Any], index: int = -1) -> None:
         """Set scenario keys now (an intervention); every agent sees them from now on."""
         now = self.env.now
-        self.ledger.advance_all(now)
-        self.conditions.replace(self.conditions.scenario.override(changes))
-        for lab in self.labs:
-            lab.rescore()
-            self._deployers_changed(lab)
-        self.market.refresh()
+        self.conditions.replace(self.conditions.scenario.override(changes), now)
         self.log.add(now, Event.INTERVENTION, -1, -1, value=index)
 
     # ------------------------------------------------------------ recording

@@ -257,3 +257,46 @@ def test_a_scenario_error_survives_being_re_raised_by_simpy():
 def test_a_value_where_a_table_belongs_is_a_clean_error():
     with pytest.raises(ScenarioError, match="'economy' holds a value, not a table"):
         econsim.load_scenario("baseline", ["economy=5", "economy.firms=2"])
+
+
+# ------------------------------------------------------------------ live parameters
+
+
+def test_what_an_agent_caches_is_something_an_intervention_may_change():
+    import fnmatch
+
+    from econsim.scenario import is_live
+    from econsim.state.conditions import flat_values
+
+    sim = econsim.Simulation(econsim.load_scenario("baseline", SMALL))
+    keys = list(flat_values(sim.scenario))
+    for subscriber in (sim.ledger, *sim.labs, sim.market):
+        for pattern in subscriber.caches:
+            named = [k for k in keys if fnmatch.fnmatchcase(k, pattern) or
+                     fnmatch.fnmatchcase(k, pattern + ".*")]  # fmt: skip
+            assert named and all(is_live(k) for k in named), pattern
+
+
+def test_a_change_reaches_the_copies_agents_keep():
+    # customers withdraw consent in healthcare at 2025: the ledger's copy follows, and
+    # nothing more reaches the labs from healthcare's firms
+    stop = {"at": 2025.0, "set": {"verticals.healthcare.consent": 0.0}}
+    sim = econsim.Simulation(econsim.load_scenario("baseline", {**SMALL, "interventions": [stop]}))
+    results = sim.run()
+    received = (
+        results.timeseries.filter(pl.col("vertical") == "healthcare")
+        .group_by("time")
+        .agg(pl.col("data_received").sum())
+    )
+    before = received.filter(pl.col("time") < 2025.0).sort("time")["data_received"]
+    after = received.filter(pl.col("time") >= 2025.0).sort("time")["data_received"]
+    assert before[-1] > before[0]
+    assert after.max() == pytest.approx(after[0])
+    assert (sim.ledger.consent[:, sim.scenario.vertical_names.index("healthcare")] == 0).all()
+
+
+def test_the_parameter_table_holds_every_number_of_a_vertical():
+    from econsim.state.conditions import VerticalTable, numeric_fields
+
+    vertical = econsim.load_scenario("baseline").verticals["healthcare"]
+    assert set(VerticalTable.KEYS) == set(numeric_fields(vertical))

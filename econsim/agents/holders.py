@@ -23,6 +23,7 @@ import simpy
 from econsim.agents.lab import LabAgent
 from econsim.model.economy import data_value
 from econsim.scenario import Holder
+from econsim.scenario.registry import HOLDER_POLICIES
 from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
 from econsim.state.recorder import Event, EventLog
@@ -73,19 +74,7 @@ class DataHolder:
 
     def negotiate(self, now: float) -> None:
         """One round under the holder's current policy."""
-        spec = self.spec
-        if spec.policy == "open":
-            self.licensed_until[:] = now + spec.round_interval
-        elif spec.policy == "license":
-            for lab in self.labs:
-                if self.licensed_until[lab.index] <= now and self.bid(lab, now) >= spec.price:
-                    self._sign(lab, now, spec.price)
-        elif spec.policy == "exclusive" and not (self.licensed_until > now).any():
-            bids = np.array([self.bid(lab, now) for lab in self.labs])
-            ranked = np.argsort(-bids, kind="stable")
-            if bids[ranked[0]] >= spec.price and bids[ranked[0]] > 0:
-                second = bids[ranked[1]] if len(ranked) > 1 else 0.0
-                self._sign(self.labs[int(ranked[0])], now, max(second, spec.price))
+        HOLDER_POLICIES[self.spec.policy](self, now)
 
     def bid(self, lab: LabAgent, now: float) -> float:
         """What a lab offers a year: a share of the yearly value the data would add."""
@@ -105,7 +94,8 @@ class DataHolder:
         )
         return lab.spec.finance.bid_share * value
 
-    def _sign(self, lab: LabAgent, now: float, per_year: float) -> None:
+    def sign(self, lab: LabAgent, now: float, per_year: float) -> None:
+        """A licence to ``lab`` for a contract period at ``per_year``."""
         until = now + self.spec.contract_years
         self.licensed_until[lab.index] = until
         lab.pay_licence(until, per_year)
@@ -119,3 +109,39 @@ class DataHolder:
         self.delivered[lab] += episodes
         self.ledger.deliver(lab, self.vertical, now, episodes)
         self.log.add(now, Event.DELIVERY, lab, self.vertical, value=episodes)
+
+
+# ---------------------------------------------------------------- policies
+
+
+@HOLDER_POLICIES.register("embargo")
+def embargo(holder: DataHolder, now: float) -> None:
+    """Nobody gets the data."""
+
+
+@HOLDER_POLICIES.register("open")
+def open_trust(holder: DataHolder, now: float) -> None:
+    """A public data trust: every lab gets every delivery, free."""
+    holder.licensed_until[:] = now + holder.spec.round_interval
+
+
+@HOLDER_POLICIES.register("license")
+def license_to_all(holder: DataHolder, now: float) -> None:
+    """Any lab whose bid meets the price gets a contract."""
+    price = holder.spec.price
+    for lab in holder.labs:
+        if holder.licensed_until[lab.index] <= now and holder.bid(lab, now) >= price:
+            holder.sign(lab, now, price)
+
+
+@HOLDER_POLICIES.register("exclusive")
+def exclusive(holder: DataHolder, now: float) -> None:
+    """One lab per contract period: a second-price auction with the price as reserve."""
+    if (holder.licensed_until > now).any():
+        return
+    price = holder.spec.price
+    bids = np.array([holder.bid(lab, now) for lab in holder.labs])
+    ranked = np.argsort(-bids, kind="stable")
+    if bids[ranked[0]] >= price and bids[ranked[0]] > 0:
+        second = bids[ranked[1]] if len(ranked) > 1 else 0.0
+        holder.sign(holder.labs[int(ranked[0])], now, max(second, price))

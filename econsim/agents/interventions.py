@@ -9,7 +9,6 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.model.diffusion import actuation_level
 from econsim.scenario import Intervention
 from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
@@ -40,7 +39,4 @@ def economy(
     """
     while True:
         yield env.timeout(step)
-        ledger.advance_all(env.now)
-        ledger.actuation = actuation_level(env.now, conditions.scenario.capability.actuation)
-        ledger.adoption = adoption().sum(axis=0)
-        ledger.reload_parameters()
+        ledger.economy_step(env.now, adoption().sum(axis=0))

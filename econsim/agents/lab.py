@@ -19,7 +19,7 @@ import simpy
 from numpy.typing import NDArray
 
 from econsim.agents.release import Trainer, TrainingData
-from econsim.agents.strategies import STRATEGIES, VerticalConquest
+from econsim.agents.strategies import strategy_for
 from econsim.model.capability import eval_validity, steered_efficiency, transfer_matrix
 from econsim.model.economy import (
     affordable_compute,
@@ -33,12 +33,17 @@ from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
 
 FloatArray = NDArray[np.float64]
-AI_RESEARCH = "ai_research"
 LabCallback = Callable[["LabAgent"], None]
 
 
 class LabAgent:
-    """One lab's state: efficiencies, compute, funding, environments, strategy, model."""
+    """One lab's state: efficiencies, compute, funding, environments, strategy, model.
+
+    It reads its own parameters live; only benchmark validity (its scores) and the
+    ban on vertical integration (where it is the deployer) need a refresh.
+    """
+
+    caches = ("verticals.*.eval_validity", "market.vertical_integration")
 
     def __init__(
         self,
@@ -54,7 +59,10 @@ class LabAgent:
         names = conditions.verticals.names
         offered = names if spec.verticals == "all" else spec.verticals
         self.configured = np.array([v in offered for v in names])
-        self.ai_research = names.index(AI_RESEARCH) if AI_RESEARCH in names else -1
+        research = [
+            i for i, v in enumerate(conditions.scenario.verticals.values()) if v.ai_research
+        ]
+        self.ai_research = research[0] if research else -1
         self.trainer = Trainer(conditions.verticals, conditions.tasks)
         self.efficiency = spec.sample_efficiency
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)
@@ -65,9 +73,8 @@ class LabAgent:
         self._output = 0.0
         self.model = self.trainer.assess(self.snapshot(), self.capability_settings, start)
         ledger.set_capability(index, start, self.model.real)
-        self.strategy = STRATEGIES[spec.strategy](self)
-        if isinstance(self.strategy, VerticalConquest):
-            self.strategy.start(start)
+        self.strategy = strategy_for(self, spec.strategy)
+        self.strategy.start(start)
         self._plan(start)
 
     @property
@@ -126,9 +133,10 @@ class LabAgent:
         """Per vertical: does the lab integrate its own deployments there?"""
         return [self.strategy.is_deployer(v) for v in range(self.configured.size)]
 
-    def rescore(self) -> None:
-        """Re-measure the released model after benchmarks changed."""
+    def refresh(self, now: float) -> None:
+        """Benchmarks or the rules on integration changed: re-measure, re-declare."""
         self.model = self.model.rescored(self.conditions.verticals.eval_validity)
+        self.ledger.set_deployer(self.index, now, self.deployer_flags())
 
     def learn(self, now: float) -> bool:
         """Continual learning from customers since the release; True when it moved."""

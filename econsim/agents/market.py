@@ -46,6 +46,12 @@ def size_weight(world: World, elasticity: float) -> NDArray[np.float64]:
 class Market:
     """Every firm's state, the adoption race, and the handlers of firm events."""
 
+    caches = (
+        "verticals.*.p", "verticals.*.q", "verticals.*.lead_time", "verticals.*.pilot_success",
+        "verticals.*.churn", "verticals.*.contract_years", "verticals.*.cooldown",
+        "verticals.*.eval_validity", "market", "labs.*.finance.price_share",
+    )  # fmt: skip
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -88,13 +94,17 @@ class Market:
 
     def on_release(self, lab: LabAgent) -> None:
         """A lab released a model: firms see the new scores from now on."""
-        self.refresh(np.flatnonzero(lab.offers).tolist())
+        self.update_gates(np.flatnonzero(lab.offers).tolist())
 
     def on_learned(self, lab: LabAgent) -> None:
         """A deployed model learned between releases: pilots and renewals see it now."""
         self._real[lab.index] = lab.model.real.tolist()
 
-    def refresh(self, verticals: Sequence[int] | None = None) -> None:
+    def refresh(self, now: float) -> None:
+        """Parameters or benchmark scores changed: read them again, every gate anew."""
+        self.update_gates()
+
+    def update_gates(self, verticals: Sequence[int] | None = None) -> None:
         """Recompute gates where scores or offers changed (all verticals by default)."""
         self.settings = self.conditions.scenario.market
         self._read_conditions()

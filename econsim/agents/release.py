@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 from econsim.model.capability import grounded_synthetic, proxy_score, transfer_matrix
 from econsim.model.tasks import TaskMix, capability, coverage
 from econsim.scenario import Capability
-from econsim.state.conditions import ParameterTable
+from econsim.state.conditions import VerticalTable
 
 FloatArray = NDArray[np.float64]
 
@@ -67,7 +67,7 @@ class ReleasedModel:
 class Trainer:
     """Turns training data into released models under the live parameters."""
 
-    def __init__(self, verticals: ParameterTable, tasks: TaskMix) -> None:
+    def __init__(self, verticals: VerticalTable, tasks: TaskMix) -> None:
         self.verticals, self.tasks = verticals, tasks
 
     def assess(self, data: TrainingData, settings: Capability, released: float) -> ReleasedModel:

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from econsim.scenario.registry import STRATEGIES
 
 if TYPE_CHECKING:
     from econsim.agents.lab import LabAgent
@@ -21,11 +23,47 @@ if TYPE_CHECKING:
 BoolArray = NDArray[np.bool_]
 
 
+class Strategy(Protocol):
+    """Where a lab sells, where it builds RL environments, whether it deploys itself.
+
+    ``campaign`` is the vertical a conquering lab is working on (-1: none).
+    """
+
+    campaign: int
+
+    def start(self, now: float) -> None:
+        """The run begins."""
+
+    def offers(self) -> BoolArray:
+        """Verticals whose firms may choose this lab now."""
+
+    def environment_focus(self) -> NDArray[np.float64]:
+        """Weights over verticals for new RL environments."""
+
+    def is_deployer(self, vertical: int) -> bool:
+        """Whether the lab integrates its own deployments in ``vertical``."""
+
+    def review(self, now: float, adoption: NDArray[np.float64]) -> bool:
+        """Periodic reconsideration; True when :meth:`offers` changed."""
+
+
+def strategy_for(lab: LabAgent, name: str) -> Strategy:
+    """The registered strategy ``name`` for a lab."""
+    made: Strategy = STRATEGIES[name](lab)
+    return made
+
+
+@STRATEGIES.register("broad")
 class Broad:
     """Sells to all of its configured verticals all the time."""
 
+    campaign = -1
+
     def __init__(self, lab: LabAgent) -> None:
         self.lab = lab
+
+    def start(self, now: float) -> None:
+        """Nothing to open."""
 
     def offers(self) -> BoolArray:
         """Verticals whose firms may choose this lab now."""
@@ -49,6 +87,7 @@ class Broad:
         return False
 
 
+@STRATEGIES.register("isolated")
 class Isolated(Broad):
     """No external customers: capability only from the corpus, RL and internal use."""
 
@@ -61,6 +100,7 @@ class Isolated(Broad):
         return self.lab.configured
 
 
+@STRATEGIES.register("vertical")
 class VerticalConquest(Broad):
     """One vertical at a time, as the deployer; keeps the verticals it conquered."""
 
@@ -111,9 +151,6 @@ class VerticalConquest(Broad):
         value = v.output_value * (1 - self.lab.model.real)
         value = np.where(self.lab.configured & ~self.served, value, -np.inf)
         return int(np.argmax(value)) if np.isfinite(value.max()) else -1
-
-
-STRATEGIES = {"broad": Broad, "isolated": Isolated, "vertical": VerticalConquest}
 
 
 def _normalised(weight: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -6,6 +6,9 @@ resolution (a month by default), and are null when the event never happens.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import polars as pl
 
 SUMMARY_SCHEMA = {"metric": pl.String, "lab": pl.String, "vertical": pl.String, "value": pl.Float64}
@@ -36,38 +39,65 @@ def breadth(timeseries: pl.DataFrame, threshold: float) -> pl.DataFrame:
     )
 
 
+Row = dict[str, object]
+Metric = Callable[[pl.DataFrame, float], list[Row]]
+METRICS: dict[str, Metric] = {}
+
+
+def metric(name: str) -> Callable[[Metric], Metric]:
+    """Register a family of summary rows; the summary is every family, in order."""
+
+    def add(family: Metric) -> Metric:
+        METRICS[name] = family
+        return family
+
+    return add
+
+
 def summarize(timeseries: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """Long table ``metric, lab, vertical, value``; null lab/vertical means all of them."""
-    lead = leading_capability(timeseries)
-    last = lead.filter(pl.col("time") == pl.col("time").max())
-    verticals = lead["vertical"].unique(maintain_order=True).len()
+    rows = [row for family in METRICS.values() for row in family(timeseries, threshold)]
+    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+
+
+@metric("run")
+def _run(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
+    """Breadth at the horizon, time to domain-general capability, the largest gap."""
     over_time = breadth(timeseries, threshold)
+    verticals = timeseries["vertical"].unique().len()
     general = over_time.filter(pl.col("breadth") == verticals)["time"]
-    rows: list[dict[str, object]] = [
-        _row("breadth", float(over_time["breadth"][-1])),
+    return [
+        _row("breadth", over_time["breadth"][-1]),
         _row("time_to_general", general.min() if general.len() else None),
         _row("max_gap", timeseries["gap"].max()),
     ]
+
+
+@metric("vertical")
+def _vertical(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
+    """Per vertical: time to expert level, and the leading lab's values at the horizon."""
+    lead = leading_capability(timeseries)
+    last = lead.filter(pl.col("time") == pl.col("time").max())
     expert = (
         lead.filter(pl.col("capability") >= threshold)
         .group_by("vertical")
         .agg(pl.col("time").min())
     )
     first_expert = dict(zip(expert["vertical"].cast(pl.String), expert["time"], strict=True))
+    rows = []
     for record in last.iter_rows(named=True):
         v = str(record["vertical"])
+        rows += [_row("time_to_expert", first_expert.get(v), vertical=v)]
         rows += [
-            _row("time_to_expert", first_expert.get(v), vertical=v),
-            _row("capability", record["capability"], vertical=v),
-            _row("proxy", record["proxy"], vertical=v),
-            _row("gap", record["gap"], vertical=v),
-            _row("adoption", record["adoption"], vertical=v),
+            _row(name, record[name], vertical=v)
+            for name in ("capability", "proxy", "gap", "adoption")
         ]
-    rows += _per_vertical(timeseries) + _per_lab(timeseries, threshold)
-    return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+    return rows
 
 
-def _per_vertical(timeseries: pl.DataFrame) -> list[dict[str, object]]:
+@metric("data")
+def _per_vertical(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
+    """Per vertical: data concentration over labs at the horizon, the largest gap."""
     final = timeseries.filter(pl.col("time") == pl.col("time").max())
     total = pl.col("practice_data").sum()
     share = pl.col("practice_data") / total
@@ -84,7 +114,9 @@ def _per_vertical(timeseries: pl.DataFrame) -> list[dict[str, object]]:
     return rows
 
 
-def _per_lab(timeseries: pl.DataFrame, threshold: float) -> list[dict[str, object]]:
+@metric("lab")
+def _per_lab(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
+    """Per lab: breadth and mean gap at the horizon, firms served, the largest gap."""
     final = timeseries.filter(pl.col("time") == pl.col("time").max())
     per_lab = final.group_by("lab", maintain_order=True).agg(
         (pl.col("capability") >= threshold).sum().cast(pl.Float64).alias("breadth"),
@@ -104,11 +136,12 @@ def _per_lab(timeseries: pl.DataFrame, threshold: float) -> list[dict[str, objec
     return rows
 
 
-def _row(
-    metric: str, value: object, lab: str | None = None, vertical: str | None = None
-) -> dict[str, object]:
+def _row(name: str, value: object, lab: str | None = None, vertical: str | None = None) -> Row:
+    """One summary value; null, never NaN, where it is undefined ("never", no data)."""
     number = None if value is None else float(value)  # type: ignore[arg-type]
-    return {"metric": metric, "lab": lab, "vertical": vertical, "value": number}
+    if number is not None and math.isnan(number):
+        number = None
+    return {"metric": name, "lab": lab, "vertical": vertical, "value": number}
 
 
 def flatten(summary: pl.DataFrame) -> dict[str, float | None]:

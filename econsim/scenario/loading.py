@@ -20,7 +20,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ValidationError
 
-from econsim.scenario.schema import Scenario
+from econsim.scenario.schema import WORLD, Scenario
 
 DEFAULT_SCENARIO = "baseline"
 
@@ -204,31 +204,30 @@ def _check_references(scenario: Scenario, source: str) -> None:
         raise ScenarioError(source, problems)
 
 
-# Keys that shape the world or the run itself; everything else may change mid-run.
-_FIXED = (
-    "name", "description", "seed", "start", "horizon", "reports_per_year", "steps_per_year",
-    "economy", "graph", "interventions", "capability.expert_threshold", "capability.transfer",
-    "verticals.*.firm_share", "verticals.*.threshold", "verticals.*.corpus_practice",
-    "verticals.*.task_types", "verticals.*.task_tail", "verticals.*.initial_adoption",
-    "labs.*.strategy", "labs.*.sample_efficiency", "labs.*.conquest", "labs.*.verticals",
-    "holders.*.vertical", "holders.*.stock", "holders.*.growth",
-)  # fmt: skip
-
-
 def is_live(path: str) -> bool:
     """Whether an intervention may set this key while a run is going.
 
-    Not if the key is fixed, lies under a fixed key, or holds one (a whole table).
+    Derived from the schema: not if any key along the path is marked ``WORLD`` (it
+    shapes the world or the run itself), and not for a whole table. A ``*`` stands
+    for any vertical, lab or holder. An unknown key is left to validation to name.
     """
-    parts = path.split(".")
-    for fixed in _FIXED:
-        pattern = fixed.split(".")
-        common = min(len(parts), len(pattern))
-        if all(
-            a == b or "*" in (a, b) for a, b in zip(parts[:common], pattern[:common], strict=True)
-        ):
-            return False
-    return True
+    schema: Any = Scenario
+    for part in path.split("."):
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            field = schema.model_fields.get(part)
+            if field is None:
+                return True
+            if WORLD in field.metadata:
+                return False
+            schema = _unwrap(field.annotation)
+        elif typing.get_origin(schema) in (dict, list):
+            schema = _unwrap(typing.get_args(schema)[-1])
+        else:
+            return False  # below a value
+    return not (
+        (isinstance(schema, type) and issubclass(schema, BaseModel))
+        or typing.get_origin(schema) in (dict, list)
+    )
 
 
 def _intervention_problems(scenario: Scenario) -> list[str]:

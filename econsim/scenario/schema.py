@@ -10,11 +10,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
+
+
+class _World:
+    """Marks a key that shapes the world or the run itself: interventions cannot set it."""
+
+    def __repr__(self) -> str:
+        return "WORLD"
+
+
+WORLD = _World()
 
 
 class _Frozen(BaseModel):
@@ -52,16 +64,19 @@ class Vertical(_Frozen):
 
     Its work is ``task_types`` types with popularity ``∝ k^-task_tail``; skill on one
     type reaches 0.5 after ``type_data_scale`` episodes of it at sample efficiency 1.
+    ``ai_research`` marks AI research itself: labs are their own customers there
+    (internal use), and their real capability there drives automated research.
     ``volume`` is the practice episodes the whole vertical performs in a year and
     ``output_value`` its yearly output in USD; each firm carries its employment share.
     """
 
-    firm_share: Positive
+    firm_share: Annotated[Positive, WORLD]
+    ai_research: Annotated[bool, WORLD] = False
     tokenizability: Probability
-    corpus_practice: NonNegative
+    corpus_practice: Annotated[NonNegative, WORLD]
     corpus_descriptive: NonNegative
-    task_types: Annotated[int, Field(ge=1, le=10**12)] = 2000
-    task_tail: Annotated[float, Field(ge=0, le=5)] = 1.0
+    task_types: Annotated[int, Field(ge=1, le=10**12), WORLD] = 2000
+    task_tail: Annotated[float, Field(ge=0, le=5), WORLD] = 1.0
     type_data_scale: Positive = 1000.0
     learning_slope: Positive
     simulability: Probability = 0.0
@@ -71,7 +86,7 @@ class Vertical(_Frozen):
     drift: NonNegative = 0.1
     p: NonNegative = 0.03
     q: NonNegative = 0.38
-    threshold: Threshold = Threshold()
+    threshold: Annotated[Threshold, WORLD] = Threshold()
     lead_time: LeadTime = LeadTime()
     pilot_success: Probability = 0.5
     pilot_data: Probability = 0.25
@@ -79,7 +94,7 @@ class Vertical(_Frozen):
     cooldown: NonNegative = 1.0
     churn: Probability = 0.1
     consent: Probability = 0.5
-    initial_adoption: Probability = 0.0
+    initial_adoption: Annotated[Probability, WORLD] = 0.0
     volume: NonNegative = 1.0e9
     output_value: NonNegative = 1.0e11
 
@@ -147,9 +162,9 @@ class Conquest(_Frozen):
 class Lab(_Frozen):
     """An AI lab: what it sells, how it researches, trains and pays for compute."""
 
-    strategy: Literal["broad", "isolated", "vertical"] = "broad"
-    verticals: list[str] | Literal["all"] = "all"
-    sample_efficiency: Positive = 1.0
+    strategy: Annotated[str, AfterValidator(STRATEGIES.check), WORLD] = "broad"
+    verticals: Annotated[list[str] | Literal["all"], WORLD] = "all"
+    sample_efficiency: Annotated[Positive, WORLD] = 1.0
     training_time: Positive = 0.5
     release_interval: Positive = 0.5
     internal_use: NonNegative = 1.0e8
@@ -157,7 +172,7 @@ class Lab(_Frozen):
     research: Research = Research()
     finance: Finance = Finance()
     environments: Environments = Environments()
-    conquest: Conquest = Conquest()
+    conquest: Annotated[Conquest, WORLD] = Conquest()
 
     @model_validator(mode="after")
     def _cycle(self) -> Lab:
@@ -175,10 +190,10 @@ class Lab(_Frozen):
 class Holder(_Frozen):
     """A holder of deployment-grade data in one vertical, and its licensing policy."""
 
-    vertical: str
-    policy: Literal["embargo", "license", "exclusive", "open"] = "license"
-    stock: NonNegative = 0.0
-    growth: NonNegative = 0.0
+    vertical: Annotated[str, WORLD]
+    policy: Annotated[str, AfterValidator(HOLDER_POLICIES.check)] = "license"
+    stock: Annotated[NonNegative, WORLD] = 0.0
+    growth: Annotated[NonNegative, WORLD] = 0.0
     price: NonNegative = 1.0e7
     round_interval: Positive = 1.0
     delivery_time: NonNegative = 0.25
@@ -249,9 +264,9 @@ class Actuation(_Frozen):
 class Capability(_Frozen):
     """How data becomes capability, across verticals."""
 
-    expert_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    expert_threshold: Annotated[float, Field(gt=0, lt=1), WORLD] = 0.5
     generalization: Probability = 0.0
-    transfer: dict[str, dict[str, NonNegative]] = Field(default_factory=dict)
+    transfer: Annotated[dict[str, dict[str, NonNegative]], WORLD] = Field(default_factory=dict)
     grounding: NonNegative = 1.0
     continual_learning: Probability = 0.0
     drift_feedback: NonNegative = 0.0
@@ -278,22 +293,29 @@ class Compute(_Frozen):
 class Scenario(_Frozen):
     """One economy, its labs and its horizon: everything a run needs but the seed."""
 
-    name: str
-    description: str = ""
-    seed: Annotated[int, Field(ge=0)] = 0
-    start: float = 2023.0
-    horizon: Annotated[float, Field(gt=0, le=200)] = 20.0
-    reports_per_year: Annotated[int, Field(ge=1, le=365)] = 12
-    steps_per_year: Annotated[int, Field(ge=1, le=365)] = 12
-    economy: Economy = Economy()
-    graph: SupplyGraph = SupplyGraph()
+    name: Annotated[str, WORLD]
+    description: Annotated[str, WORLD] = ""
+    seed: Annotated[int, Field(ge=0), WORLD] = 0
+    start: Annotated[float, WORLD] = 2023.0
+    horizon: Annotated[float, Field(gt=0, le=200), WORLD] = 20.0
+    reports_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
+    steps_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
+    economy: Annotated[Economy, WORLD] = Economy()
+    graph: Annotated[SupplyGraph, WORLD] = SupplyGraph()
     capability: Capability = Capability()
     market: Market = Market()
     compute: Compute = Compute()
     verticals: Annotated[dict[str, Vertical], Field(min_length=1)]
     labs: Annotated[dict[str, Lab], Field(min_length=1)]
     holders: dict[str, Holder] = Field(default_factory=dict)
-    interventions: list[Intervention] = Field(default_factory=list)
+    interventions: Annotated[list[Intervention], WORLD] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_research_vertical(self) -> Scenario:
+        flagged = [name for name, v in self.verticals.items() if v.ai_research]
+        if len(flagged) > 1:
+            raise ValueError(f"verticals {', '.join(flagged)} are all marked ai_research; mark one")
+        return self
 
     @model_validator(mode="after")
     def _whole_reports(self) -> Scenario:

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.model.diffusion import smooth_step
-from econsim.state.conditions import ParameterTable
+from econsim.state.conditions import VerticalTable
 from econsim.state.sumtree import SumTree
 from econsim.world.firms import World
 
@@ -28,7 +28,7 @@ class AdoptionRace:
     """Hazards of idle firms, grouped by vertical, with O(log n) picks and updates."""
 
     def __init__(
-        self, world: World, verticals: ParameterTable, size_weight: FloatArray, gate_width: float
+        self, world: World, verticals: VerticalTable, size_weight: FloatArray, gate_width: float
     ) -> None:
         self.world, self.verticals, self.gate_width = world, verticals, gate_width
         self.size_weight = size_weight

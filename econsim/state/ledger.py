@@ -54,6 +54,12 @@ class PracticeLedger:
     ``consented`` is the consented share of ``generated``.
     """
 
+    caches = (
+        "verticals.*.drift", "verticals.*.consent", "verticals.*.volume",
+        "verticals.*.tokenizability", "verticals.*.pilot_data", "verticals.*.output_value",
+        "capability.drift_feedback", "capability.actuation",
+    )  # fmt: skip
+
     def __init__(self, labs: int, conditions: Conditions, start: float) -> None:
         verticals = conditions.verticals
         self.conditions = conditions
@@ -67,6 +73,19 @@ class PracticeLedger:
         self.deployer = np.zeros((labs, len(verticals.names)), dtype=bool)
         self.actuation = actuation_level(start, conditions.scenario.capability.actuation)
         self.adoption = np.zeros(len(verticals.names))
+        self.reload_parameters()
+
+    def refresh(self, now: float) -> None:
+        """Parameters changed at ``now``: integrate to now under the old rates, then reload."""
+        self.advance_all(now)
+        self.actuation = actuation_level(now, self.conditions.scenario.capability.actuation)
+        self.reload_parameters()
+
+    def economy_step(self, now: float, adoption: FloatArray) -> None:
+        """The economy moved on: actuation widens capture, deployment moves drift."""
+        self.advance_all(now)
+        self.actuation = actuation_level(now, self.conditions.scenario.capability.actuation)
+        self.adoption = adoption
         self.reload_parameters()
 
     def reload_parameters(self) -> None:
