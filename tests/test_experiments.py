@@ -153,19 +153,35 @@ def test_a_sweep_lands_as_a_hive_dataset_readable_without_econsim(tmp_path):
     assert table == [(4,)]
 
 
-def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path):
+def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
+    import econsim.experiments.runner as runner
+
+    def fragile(scenario, seed):  # a run that breaks while it runs, not at planning
+        if scenario.verticals["market"].p == 0.04:
+            raise RuntimeError("the economy fell over at p = 0.04")
+        return econsim.simulate(scenario, seed=seed)
+
+    monkeypatch.setattr(runner, "simulate", fragile)
+    spec = study(parameters={"verticals.market.p": {"values": [0.03, 0.04]}})
+    outcome = run_plan(plan_study(spec), tmp_path / "s")
+    status = dict(
+        zip(outcome.runs["param.verticals.market.p"], outcome.runs["status"], strict=True)
+    )
+    assert status == {0.03: "ok", 0.04: "failed"}
+    failed = outcome.runs.filter(pl.col("status") == "failed")
+    assert "fell over" in failed["error"][0] and "Traceback" in failed["traceback"][0]
+    assert outcome.failed == 1
+
+
+def test_a_missing_edge_list_stops_a_study_before_any_run(tmp_path):
     spec = study(
         parameters={
             "graph.kind": {"values": ["complete", "file"]},
             "graph.path": {"values": ["missing-edges.txt"]},
         }
     )
-    outcome = run_plan(plan_study(spec), tmp_path / "s")
-    status = dict(zip(outcome.runs["param.graph.kind"], outcome.runs["status"], strict=True))
-    assert status == {"complete": "ok", "file": "failed"}
-    failed = outcome.runs.filter(pl.col("status") == "failed")
-    assert "missing-edges.txt" in failed["error"][0] and "Traceback" in failed["traceback"][0]
-    assert outcome.failed == 1
+    with pytest.raises(StudyError, match=r"missing-edges\.txt: cannot read edge list"):
+        plan_study(spec)
 
 
 def test_a_rerun_skips_finished_runs_and_refuses_another_study(tmp_path):

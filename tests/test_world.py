@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -74,12 +76,17 @@ def test_complete_graph_means_mean_field():
     assert build_supply_graph(spec, np.array([0, 10]), np.random.default_rng(0)) is None
 
 
+def file_graph(path, firms: int = 5, **more: object) -> econsim.Scenario:
+    return econsim.load_scenario(
+        "bass", {"economy.firms": firms, "graph.kind": "file", "graph.path": str(path), **more}
+    )
+
+
 def test_an_edge_list_file_is_loaded_symmetrically(tmp_path):
     path = tmp_path / "edges.txt"
     path.write_text("# supplier customer\n0 1\n1 2\n2 0\n2 3\n1 0\n")
-    graph = build_supply_graph(
-        SupplyGraph(kind="file", path=str(path)), np.array([0, 5]), np.random.default_rng(0)
-    )
+    scenario = file_graph(path)
+    graph = build_supply_graph(scenario.graph, np.array([0, 5]), np.random.default_rng(0))
     assert graph is not None
     assert graph.degree.tolist() == [2, 2, 3, 1, 0]
     assert sorted(graph.neighbours(2).tolist()) == [0, 1, 3]
@@ -90,9 +97,31 @@ def test_an_edge_list_with_unknown_firms_is_a_scenario_error(tmp_path):
     path = tmp_path / "edges.txt"
     path.write_text("0 7\n")
     with pytest.raises(ScenarioError, match=r"firm ids must lie in 0\.\.4"):
-        build_supply_graph(
-            SupplyGraph(kind="file", path=str(path)), np.array([0, 5]), np.random.default_rng(0)
-        )
+        file_graph(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "no edges"), ("3\n", "line 1 is not two firm indices"),
+     ("0 1\nsecret token\n", "line 2 is not two firm indices")],
+)  # fmt: skip
+def test_a_malformed_edge_list_is_named_by_line_never_echoed(tmp_path, text, message):
+    path = tmp_path / "edges.txt"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        file_graph(path)
+    assert message in str(caught.value) and "secret" not in str(caught.value)
+
+
+def test_the_edge_list_travels_with_its_scenario_and_its_digest_with_the_results(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_bytes(b"0 1\n1 2\n")
+    scenario = file_graph(path, firms=3, horizon=1.0)
+    assert scenario.graph.sha256 == hashlib.sha256(b"0 1\n1 2\n").hexdigest()
+    path.unlink()  # the engine reads no files, and an override keeps the edges
+    results = econsim.simulate(scenario.override({"verticals.market.p": 0.1}))
+    stamp = econsim.read_provenance(results.write(tmp_path / "run") / "timeseries.parquet")
+    assert stamp["scenario"]["graph"]["sha256"] == scenario.graph.sha256
 
 
 def test_adjacency_drops_loops_and_repeats():

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ValidationError
 
+from econsim.scenario.graphs import EdgeList, read_edge_list
 from econsim.scenario.schema import WORLD, Scenario
 
 DEFAULT_SCENARIO = "baseline"
@@ -168,14 +169,49 @@ def _merge_vertical_defaults(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
-def validate(raw: dict[str, Any], source: str) -> Scenario:
-    """Validate a raw scenario dict; problems are reported against ``source``."""
+def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) -> Scenario:
+    """Validate a raw scenario dict; problems are reported against ``source``.
+
+    A ``file`` graph's edge list is read here (or ``edges``, already read, reused
+    while the file's digest is unchanged) and checked against the firms.
+    """
+    graph = raw.get("graph")
+    if isinstance(graph, dict) and graph.get("kind") == "file" and graph.get("path"):
+        edges = _edge_list(graph, source, edges)
+        graph["sha256"] = edges.sha256
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
         raise ScenarioError(source, [describe_error(e) for e in error.errors()]) from None
     _check_references(scenario, source)
+    if scenario.graph.kind == "file" and edges is not None:
+        _check_edges(edges, scenario.economy.firms, f"{source}: graph.path {scenario.graph.path}")
+        scenario.graph._edges = edges
     return scenario
+
+
+def _edge_list(graph: dict[str, Any], source: str, known: EdgeList | None) -> EdgeList:
+    """The graph's edge list: ``known`` if the scenario already carries this file's."""
+    if known is not None and graph.get("sha256") == known.sha256:
+        return known
+    where = f"{source}: graph.path {graph['path']}"
+    try:
+        return read_edge_list(graph["path"])
+    except OSError as error:
+        raise ScenarioError(where, [f"cannot read edge list: {error.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(where, ["not an edge list: not UTF-8 text"]) from None
+    except ValueError as error:
+        raise ScenarioError(where, [f"not an edge list: {error}"]) from None
+
+
+def _check_edges(edges: EdgeList, firms: int, where: str) -> None:
+    low, high = int(edges.pairs.min()), int(edges.pairs.max())
+    if low < 0 or high >= firms:
+        found = low if low < 0 else high
+        raise ScenarioError(
+            where, [f"firm ids must lie in 0..{firms - 1} (economy.firms = {firms}); found {found}"]
+        )
 
 
 def _check_references(scenario: Scenario, source: str) -> None:

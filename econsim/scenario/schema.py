@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from econsim.scenario.graphs import EdgeList
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -235,18 +236,29 @@ class Economy(_Frozen):
 
 
 class SupplyGraph(_Frozen):
-    """Supplier/customer ties over which imitation spreads."""
+    """Supplier/customer ties over which imitation spreads.
+
+    A ``file`` graph is read when the scenario is loaded: its edges travel with the
+    scenario and ``sha256`` (the digest of the file) is filled in for provenance.
+    """
 
     kind: Literal["block", "barabasi_albert", "complete", "file"] = "block"
     mean_degree: Positive = 6.0
     cross_vertical: Probability = 0.2
     path: str | None = None
+    sha256: str | None = None
+    _edges: EdgeList | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _path_for_file(self) -> SupplyGraph:
         if self.kind == "file" and not self.path:
             raise ValueError("kind 'file' needs path = an edge-list file")
         return self
+
+    @property
+    def edges(self) -> EdgeList | None:
+        """The loaded edge list of a ``file`` graph (None for the others)."""
+        return self._edges
 
 
 class Actuation(_Frozen):
@@ -348,7 +360,7 @@ class Scenario(_Frozen):
 
         raw, source = self.model_dump(mode="json"), f"scenario {self.name!r}"
         apply_overrides(raw, overrides, source=source)
-        return validate(raw, source=source)
+        return validate(raw, source=source, edges=self.graph.edges)
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""

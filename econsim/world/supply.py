@@ -8,7 +8,6 @@ adoption race reads a firm's neighbours in O(degree) without Python objects per 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -67,7 +66,11 @@ def build_supply_graph(
     if firms < 2:  # nobody to be tied to
         return Adjacency.from_edges(np.zeros((0, 2), dtype=np.int64), firms)
     if spec.kind == "file":
-        edges = _read_edge_list(Path(spec.path or ""), firms)
+        if spec.edges is None:
+            raise ScenarioError(
+                f"graph.path {spec.path}", ["the edge list is not loaded: load the scenario again"]
+            )
+        edges = spec.edges.pairs
     elif spec.kind == "barabasi_albert":
         ties = max(1, min(round(spec.mean_degree / 2), firms - 1))
         edges = _edges(nx.barabasi_albert_graph(firms, ties, seed=_seed(rng)))
@@ -107,25 +110,6 @@ def _block_edges(spec: SupplyGraph, bounds: IntArray, rng: np.random.Generator) 
             target = bounds[j] + rng.integers(0, max(int(sizes[j]), 1), count)
             parts.append(np.column_stack([source, target]))
     return np.concatenate(parts)
-
-
-def _read_edge_list(path: Path, firms: int) -> IntArray:
-    """Edges ``source target`` (firm indices), one per line, ``#`` comments allowed."""
-    where = f"graph.path {path}"
-    try:
-        graph = nx.read_edgelist(path, nodetype=int, data=False)
-    except (OSError, TypeError, ValueError) as error:
-        raise ScenarioError(where, [f"cannot read edge list: {error}"]) from None
-    edges = _edges(graph)
-    if edges.size and (edges.min() < 0 or edges.max() >= firms):
-        raise ScenarioError(
-            where,
-            [
-                f"firm ids must lie in 0..{firms - 1} "
-                f"(economy.firms = {firms}); found {int(edges.max())}"
-            ],
-        )
-    return edges
 
 
 def _edges(graph: nx.Graph) -> IntArray:
