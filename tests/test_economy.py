@@ -83,17 +83,6 @@ def test_compute_grows_with_funding_and_falling_prices_and_a_cap_binds():
     assert capped.timeseries.filter(pl.col("lab") == "frontier")["compute"].max() == 50.0
 
 
-def test_revenue_is_the_price_share_of_the_value_deployed_models_create():
-    results = simulation("baseline").results
-    final = results.timeseries.filter(pl.col("time") == results.scenario.end)
-    for lab, spec in results.scenario.labs.items():
-        rows = final.filter(pl.col("lab") == lab)
-        assert rows["revenue"].sum() == pytest.approx(
-            spec.finance.price_share * rows["ai_output"].sum()
-        )
-    assert final["ai_output"].sum() > 0
-
-
 def test_internal_use_feeds_only_ai_research():
     sim = simulation("datacenter_of_geniuses")
     internal = sim.ledger.internal[0]
@@ -145,7 +134,6 @@ def test_an_open_holder_gives_every_lab_the_data_for_free():
 def test_conservation_with_several_labs_licences_and_churn():
     sim = simulation("data_sharing_mandate")
     ledger, results = sim.ledger, sim.results
-    assert ledger.received == pytest.approx(ledger.consented + ledger.internal + ledger.licensed)
     delivered = events(results, "delivery").group_by("lab", "vertical").agg(pl.col("value").sum())
     for lab, vertical, episodes in delivered.rows():
         cell = sim.scenario.lab_names.index(lab), sim.scenario.vertical_names.index(vertical)
