@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from econsim.scenario import Scenario, ScenarioError, load_scenario
-from econsim.scenario.loading import describe_error, expand_key, resolve_path, value_at
+from econsim.scenario.keys import describe_error, expand_key, value_at
+from econsim.scenario.loading import resolve_path
 from econsim.world.streams import replication_seeds
 
 

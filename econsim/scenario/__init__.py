@@ -6,13 +6,12 @@ from the command line (``--set verticals.legal.p=0.05``) or from Python. Every
 problem is reported with the key path that caused it, never as a traceback.
 """
 
+from econsim.scenario.errors import ScenarioError
+from econsim.scenario.keys import is_live, parse_assignments
 from econsim.scenario.loading import (
     DEFAULT_SCENARIO,
-    ScenarioError,
     bundled_scenarios,
-    is_live,
     load_scenario,
-    parse_assignments,
     resolve_path,
     scenario_dirs,
 )

@@ -356,7 +356,8 @@ class Scenario(_Frozen):
 
     def override(self, overrides: Mapping[str, Any]) -> Scenario:
         """A copy with ``{"key.path": value}`` overrides applied and re-validated."""
-        from econsim.scenario.loading import apply_overrides, validate
+        from econsim.scenario.keys import apply_overrides
+        from econsim.scenario.loading import validate
 
         raw, source = self.model_dump(mode="json"), f"scenario {self.name!r}"
         apply_overrides(raw, overrides, source=source)
