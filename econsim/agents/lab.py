@@ -59,10 +59,7 @@ class LabAgent:
         names = conditions.verticals.names
         offered = names if spec.verticals == "all" else spec.verticals
         self.configured = np.array([v in offered for v in names])
-        research = [
-            i for i, v in enumerate(conditions.scenario.verticals.values()) if v.ai_research
-        ]
-        self.ai_research = research[0] if research else -1
+        self.ai_research = conditions.scenario.research_vertical
         self.trainer = Trainer(conditions.verticals, conditions.tasks)
         self.efficiency = spec.sample_efficiency
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)

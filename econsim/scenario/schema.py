@@ -345,6 +345,12 @@ class Scenario(_Frozen):
         return list(self.verticals)
 
     @property
+    def research_vertical(self) -> int:
+        """Index of the vertical marked ``ai_research`` (-1: none)."""
+        marked = [i for i, v in enumerate(self.verticals.values()) if v.ai_research]
+        return marked[0] if marked else -1
+
+    @property
     def lab_names(self) -> list[str]:
         """Lab names in scenario order."""
         return list(self.labs)
