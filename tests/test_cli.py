@@ -168,3 +168,25 @@ def test_written_tables_load_in_polars(cli):
     assert {"time", "lab", "vertical", "capability", "proxy", "gap", "adoption"} <= set(
         frame.columns
     )
+
+
+def test_the_command_line_starts_without_the_engine_polars_or_numpy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, econsim.cli; "
+        "print(sorted(m for m in ('econsim.engine', 'polars', 'numpy', 'pydantic') "
+        "if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"
+
+
+def test_the_command_lines_default_scenario_is_the_scenarios():
+    from econsim.cli.common import DEFAULT_SCENARIO
+    from econsim.scenario import DEFAULT_SCENARIO as SCENARIO_DEFAULT
+
+    assert DEFAULT_SCENARIO == SCENARIO_DEFAULT

@@ -7,11 +7,14 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from econsim.scenario import Scenario, ScenarioError, load_scenario
+if TYPE_CHECKING:  # scenarios load when a command runs, not for --help
+    from econsim.scenario import Scenario
+
+DEFAULT_SCENARIO = "baseline"  # the scenario's own constant, without loading pydantic
 
 
 class InputError(click.ClickException):
@@ -22,6 +25,8 @@ class InputError(click.ClickException):
 
 def load(source: str, assignments: Sequence[str]) -> Scenario:
     """A scenario, or an InputError naming the file and key."""
+    from econsim.scenario import ScenarioError, load_scenario
+
     try:
         return load_scenario(source, assignments)
     except ScenarioError as error:

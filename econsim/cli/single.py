@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from econsim.cli.common import InputError, load, new_folder, progress_bar, quiet_option, set_option
-from econsim.engine import simulate
-from econsim.results import Results
-from econsim.scenario import DEFAULT_SCENARIO, ScenarioError, bundled_scenarios, load_scenario
-from econsim.scenario.loading import resolve_path
+from econsim.cli.common import (
+    DEFAULT_SCENARIO,
+    InputError,
+    load,
+    new_folder,
+    progress_bar,
+    quiet_option,
+    set_option,
+)
+
+if TYPE_CHECKING:  # the engine loads when a command runs, not for --help
+    from econsim.results import Results
 
 scenario_argument = click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
 
@@ -30,6 +38,9 @@ def run(
     scenario: str, seed: int | None, out: Path | None, assignments: tuple[str, ...], quiet: bool
 ) -> None:
     """Run a scenario and write its parquet files to a new folder."""
+    from econsim.engine import simulate
+    from econsim.scenario import ScenarioError
+
     resolved = load(scenario, assignments)
     folder = out or new_folder("runs", resolved.name)
     if folder.exists():
@@ -116,6 +127,8 @@ def report(folder: Path, out: Path | None) -> None:
 @click.command(name="list")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
+    from econsim.scenario import bundled_scenarios, load_scenario, resolve_path
+
     for name in bundled_scenarios():
         description = load_scenario(resolve_path(name)).description
         click.echo(f"{name:28s} {description}")

@@ -7,26 +7,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import polars as pl
 
-from econsim.cli.common import InputError, load, new_folder, progress_bar, quiet_option, set_option
-from econsim.experiments import (
-    Outcome,
-    Plan,
-    StudyError,
-    compare_arms,
-    load_study,
-    plan_arms,
-    plan_study,
-    run_plan,
-    sensitivity_indices,
+from econsim.cli.common import (
+    DEFAULT_SCENARIO,
+    InputError,
+    load,
+    new_folder,
+    progress_bar,
+    quiet_option,
+    set_option,
 )
-from econsim.experiments.executors import executor_for
-from econsim.experiments.store import write_table
-from econsim.scenario import DEFAULT_SCENARIO, Scenario, ScenarioError, parse_assignments
+
+if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
+    import polars as pl
+
+    from econsim.experiments import Outcome, Plan
+    from econsim.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -84,6 +83,9 @@ def executor_options(command: Any) -> Any:
 
 @contextmanager
 def _study_errors() -> Iterator[None]:
+    from econsim.experiments import StudyError
+    from econsim.scenario import ScenarioError
+
     try:
         yield
     except (StudyError, ScenarioError) as error:
@@ -91,6 +93,9 @@ def _study_errors() -> Iterator[None]:
 
 
 def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outcome:
+    from econsim.experiments import run_plan
+    from econsim.experiments.executors import executor_for
+
     executor = executor_for(execution.workers, execution.scheduler)
     with progress_bar(len(plan.tasks), "runs", not execution.quiet) as progress:
         try:
@@ -150,6 +155,9 @@ def compare(
 
     Either several scenarios (the first is the baseline) or one scenario with --arm.
     """
+    from econsim.experiments import compare_arms, plan_arms
+    from econsim.experiments.store import write_table
+
     bases = _arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
@@ -166,6 +174,8 @@ def compare(
 def _arms(
     scenarios: Sequence[str], arms: Sequence[str], assignments: Sequence[str]
 ) -> dict[str, Scenario]:
+    from econsim.scenario import ScenarioError, parse_assignments
+
     if arms and len(scenarios) > 1:
         raise InputError("give several scenarios or one scenario with --arm, not both")
     if not arms:
@@ -196,6 +206,8 @@ def _arms(
 
 def comparison_table(table: pl.DataFrame, confidence: float) -> str:
     """Rows whose difference is not exactly zero, as an aligned text table."""
+    import polars as pl
+
     shown = table.filter(pl.col("difference").is_not_null() & (pl.col("difference") != 0))
     label = f"{confidence:.0%} interval"
     lines = [
@@ -224,6 +236,8 @@ def comparison_table(table: pl.DataFrame, confidence: float) -> str:
 @executor_options
 def sweep(study: Path, retry_failed: bool, keep_events: bool, execution: Execution) -> None:
     """Run a study file: its design over parameters, times its replications."""
+    from econsim.experiments import load_study, plan_study
+
     with _study_errors():
         spec = load_study(study)
         folder = execution.folder(spec.name)
@@ -245,6 +259,11 @@ def sweep(study: Path, retry_failed: bool, keep_events: bool, execution: Executi
 @executor_options
 def sensitivity(study: Path, metrics: str, execution: Execution) -> None:
     """Sobol or Morris indices of summary metrics (runs the study first, or resumes it)."""
+    import polars as pl
+
+    from econsim.experiments import load_study, plan_study, sensitivity_indices
+    from econsim.experiments.store import write_table
+
     with _study_errors():
         spec = load_study(study)
         plan = plan_study(spec)
