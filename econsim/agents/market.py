@@ -86,6 +86,7 @@ class Market:
         self._history = streams.rng("history")
         self._token = 0
         self._timeout = env.timeout
+        self._end = conditions.scenario.end  # firm events after it would never fire
         self._best: list[float | None] = [None] * len(self.params.names)
         self._bound = 0.0  # rate of candidate adoptions (thinning)
         self._choices: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
@@ -114,7 +115,7 @@ class Market:
         for v in range(len(self.params.names)) if verticals is None else verticals:
             best = self.best_score(v)
             if verticals is None or best != self._best[v]:  # else no gate moved
-                self.race.refresh(v, best)
+                self.race.refresh(v, best, only_score=verticals is not None)
                 self._best[v] = best
         self._schedule_adoption()
 
@@ -264,10 +265,15 @@ class Market:
         lead = median * math.exp(sigma * self._pilot_draws.normal()) if median > 0 else 0.0
         lead *= self._lead_factor[lab][v]  # a deployer lab integrates its own deployments
         self.log.add(now, Event.PILOT_START, lab, v, firm, lead)
-        self._after(lead, firm, self._on_pilot_end)
+        if lead > 0.0:
+            self._after(lead, firm, self._on_pilot_end)
+        else:  # nothing to wait for: no timer, the pilot ends now
+            self._end_pilot(firm)
 
     def _on_pilot_end(self, event: simpy.Event) -> None:
-        firm = cast(int, event.value)
+        self._end_pilot(cast(int, event.value))
+
+    def _end_pilot(self, firm: int) -> None:
         lab, v, now = self._lab_of[firm], self.vertical_of[firm], self.env.now
         self._piloting[lab][v] -= 1
         self.ledger.change_exposure(lab, v, now, piloting=-self.share[firm])
@@ -337,4 +343,6 @@ class Market:
         return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)
 
     def _after(self, delay: float, firm: int, handler: Callable[[simpy.Event], None]) -> None:
-        self._timeout(delay, firm).callbacks.append(handler)
+        """A firm event ``delay`` from now; none past the run's end, where it could not fire."""
+        if self.env.now + delay <= self._end:
+            self._timeout(delay, firm).callbacks.append(handler)

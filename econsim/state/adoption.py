@@ -47,6 +47,11 @@ class AdoptionRace:
             self._inverse_degree_array = 1.0 / np.maximum(self.graph.degree, 1)
             self._inverse_degree: list[float] = self._inverse_degree_array.tolist()
             self._deployed_neighbours = array("q", [0]) * world.firms
+        self._score = [-np.inf] * len(self.counts)  # the best score each gate was set for
+        self._highest_threshold = [
+            float(world.firm_threshold[lo : lo + n].max(initial=-np.inf))
+            for lo, n in zip(self.lo, self.counts, strict=True)
+        ]
         self.reload_parameters()
 
     def reload_parameters(self) -> None:
@@ -122,19 +127,36 @@ class AdoptionRace:
         self._stale.add(vertical_of[firm])
         if self.graph is None:
             return
-        counts, idle = self._deployed_neighbours, self._idle
+        # the hot path of diffusion on a graph: _hazard inlined, locals for attributes
+        counts, idle, base, inverse = (
+            self._deployed_neighbours, self._idle, self._base, self._inverse_degree
+        )  # fmt: skip
+        p, q, lo, trees, stale = self._p, self._q, self.lo, self.trees, self._stale
         for other in self._indices[self._indptr[firm] : self._indptr[firm + 1]]:
-            counts[other] += delta
+            count = counts[other] + delta
+            counts[other] = count
             if idle[other]:
                 v = vertical_of[other]
-                self.trees[v].set(other - self.lo[v], self._hazard(other, v))
-                self._stale.add(v)
+                trees[v].set(other - lo[v], base[other] * (p[v] + q[v] * (count * inverse[other])))
+                stale.add(v)
 
-    def refresh(self, vertical: int, best_score: float | None) -> None:
-        """Recompute the gate of every firm in a vertical after a release (vectorised)."""
+    def refresh(self, vertical: int, best_score: float | None, only_score: bool = False) -> None:
+        """Recompute the gate of every firm in a vertical (vectorised).
+
+        When ``only_score`` changed (a release), nothing needs doing if every gate was
+        open and stays open: the best score was and is above every threshold by the
+        gate's half-width.
+        """
+        score = best_score if best_score is not None else -np.inf
+        # the smallest gap, computed as smooth_step will: at or above the width, z is 1
+        narrowest = min(score, self._score[vertical]) - self._highest_threshold[vertical]
+        if only_score and narrowest >= self.gate_width:
+            self._score[vertical] = score
+            return
+        self._score[vertical] = score
         lo, n = self.lo[vertical], self.counts[vertical]
         firms = slice(lo, lo + n)
-        gap = (best_score if best_score is not None else -np.inf) - self.world.firm_threshold[firms]
+        gap = score - self.world.firm_threshold[firms]
         base = smooth_step(gap, self.gate_width) * self.size_weight[firms]  # gate · size weight
         self._base[firms] = base.tolist()
         hazard = base * self.idle[firms]

@@ -1,0 +1,95 @@
+"""econsim's `bass` scenario beside short hand-written implementations of the same model.
+
+Network Bass diffusion on a Barabási-Albert graph (mean degree 6), 10 years, p = 0.03
+and q = 0.38 a year. The peers (``bass_simpy_events.py`` with callbacks, and
+``bass_numpy.py``) live outside this repository; pass their folder:
+
+    python benchmarks/peers.py ../shared/peers --sizes 10000 100000 --repeats 5
+
+Every run is a fresh process, the implementations interleaved within each repeat.
+Each reports set-up plus run, without interpreter start and graph generation (the
+same networkx call for all: econsim's graph build is timed and subtracted). The
+medians and ratios are printed as a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ECONSIM = """
+import sys, time
+import econsim
+import econsim.world.firms as firms
+graph_seconds = 0.0
+build_graph = firms.build_supply_graph
+def timed_graph(*args, **kwargs):
+    global graph_seconds
+    clock = time.perf_counter()
+    made = build_graph(*args, **kwargs)
+    graph_seconds += time.perf_counter() - clock
+    return made
+firms.build_supply_graph = timed_graph
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+overrides = {"economy.firms": n, "graph.kind": "barabasi_albert", "graph.mean_degree": 6.0,
+             "horizon": 10.0}
+clock = time.perf_counter()
+scenario = econsim.load_scenario("bass", overrides)
+simulation = econsim.Simulation(scenario, seed)
+built = time.perf_counter()
+results = simulation.run()
+ran = time.perf_counter()
+adopters = int(results.timeseries["deployed"][-1])
+seconds = ran - clock - graph_seconds
+print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f}")
+"""
+PEERS = {
+    "bass_simpy_events.py": ["--style", "callbacks"],
+    "bass_numpy.py": [],
+}
+
+
+def run(command: list[str]) -> dict[str, str]:
+    """One fresh process; its last line ``key=value ...``."""
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    fields = done.stdout.strip().splitlines()[-1].split()
+    return dict(field.split("=", 1) for field in fields)
+
+
+def commands(peers: Path, n: int, seed: int) -> dict[str, list[str]]:
+    """The command of each implementation for ``n`` firms."""
+    out = {"econsim bass": [sys.executable, "-c", ECONSIM, str(n), str(seed)]}
+    for name, extra in PEERS.items():
+        out[name.removesuffix(".py")] = [
+            sys.executable, str(peers / name), "--N", str(n), "--T", "120", "--seed", str(seed),
+            *extra,
+        ]  # fmt: skip
+    return out
+
+
+def main() -> None:
+    """Measure, interleaved, and print medians and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("peers", type=Path, help="folder holding the reference implementations")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    seconds: dict[tuple[int, str], list[float]] = {}
+    for n in args.sizes:
+        for repeat in range(args.repeats):
+            for name, command in commands(args.peers, n, seed=repeat + 1).items():
+                seconds.setdefault((n, name), []).append(float(run(command)["seconds"]))
+    names = list(commands(args.peers, 1, 1))
+    print("| firms | " + " | ".join(names) + " | econsim / simpy events |")
+    print("|---:|" + "---:|" * (len(names) + 1))
+    for n in args.sizes:
+        medians = [statistics.median(seconds[n, name]) for name in names]
+        cells = " | ".join(f"{m:.2f}" for m in medians)
+        print(f"| {n:,} | {cells} | {medians[0] / medians[1]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
