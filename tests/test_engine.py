@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from scipy import stats
 
 import econsim
 from econsim.agents.market import DEPLOYED, PILOTING
 from econsim.agents.release import Trainer, TrainingData
+from econsim.model.capability import learning_curve
 from econsim.model.diffusion import capture_share
+from econsim.model.tasks import exact_popularity
+from econsim.state.ledger import PracticeLedger
 
 RIVAL = """
 extends = "baseline"
@@ -43,7 +50,12 @@ research = { productivity = 0.0 }   # A stays 1.5
 """
 
 
-@pytest.fixture(scope="module")
+def shared(fixture_name: str, config: pytest.Config) -> str:
+    """One run for the module, except in mutmut's stats run (see conftest.py)."""
+    return "function" if os.environ.get("MUTANT_UNDER_TEST") == "stats" else "module"
+
+
+@pytest.fixture(scope=shared)
 def two_labs(tmp_path_factory: pytest.TempPathFactory) -> econsim.Simulation:
     path = tmp_path_factory.mktemp("s") / "two_labs.toml"
     path.write_text(RIVAL)
@@ -271,3 +283,167 @@ def test_summary_metrics_are_consistent_with_the_timeseries(two_labs):
     for lab in two_labs.scenario.lab_names:
         counts[lab] = metrics[f"deployed.{lab}"]
     assert sum(counts.values()) == two_labs.market.deployed.sum()
+
+
+def test_the_adoption_race_counts_each_deployed_firm_once(two_labs):
+    assert two_labs.market.race.deployed == two_labs.market.deployed.sum(axis=0).tolist()
+
+
+# ------------------------------------------------------------------ the parts, one at a time
+
+
+def parts(overrides: dict[str, object] | None = None) -> tuple[econsim.Simulation, Trainer]:
+    """A simulation at its start (nothing has run) and a trainer on its conditions."""
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 500, **(overrides or {})})
+    simulation = econsim.Simulation(scenario, seed=1)
+    conditions = simulation.conditions
+    return simulation, Trainer(conditions.verticals, conditions.tasks)
+
+
+def test_a_fresh_ledger_only_decays_the_corpus_until_rates_are_set():
+    simulation, _ = parts()
+    start, v = simulation.scenario.start, simulation.conditions.verticals
+    ledger = PracticeLedger(2, simulation.conditions, start)
+    ledger.advance_all(start + 2.0)
+    assert ledger.real == pytest.approx(np.tile(v.corpus_practice * np.exp(-2.0 * v.drift), (2, 1)))
+    for stock in ("graded", "synthetic", "received", "generated", "operated", "output"):
+        assert not getattr(ledger, stock).any(), stock
+
+
+def test_a_delivery_adds_its_episodes_to_the_practice_and_graded_stocks_which_then_decay():
+    simulation, _ = parts()
+    ledger, start = simulation.ledger, simulation.scenario.start
+    twin = PracticeLedger(len(simulation.labs), simulation.conditions, start)
+    for book, lab in itertools.product((ledger, twin), range(len(simulation.labs))):
+        book.set_lab_rates(lab, start, *np.zeros((3, ledger.real.shape[1])))  # no inflow
+    finance = simulation.scenario.vertical_names.index("finance")
+    ledger.deliver(0, finance, start + 1.0, 1e9)
+    for book in (ledger, twin):
+        book.advance_all(start + 3.0)
+    kept = 1e9 * math.exp(-2.0 * simulation.conditions.verticals.drift[finance])
+    for stock in ("real", "graded"):
+        added = getattr(ledger, stock) - getattr(twin, stock)
+        assert added[0, finance] == pytest.approx(kept, rel=1e-9)
+        assert np.count_nonzero(added) == 1
+    assert ledger.licensed[0, finance] == ledger.received[0, finance] - twin.received[0, finance]
+    assert ledger.licensed[0, finance] == 1e9
+
+
+def test_graded_outcomes_elsewhere_count_towards_eval_validity_by_their_transfer_weight():
+    simulation, _ = parts(
+        {"capability.generalization": 1e-3, "capability.transfer": {"software": {"finance": 0.5}}}
+    )
+    names, v = simulation.scenario.vertical_names, simulation.conditions.verticals
+    software, finance = names.index("software"), names.index("finance")
+    lab = simulation.labs[0]
+    assert lab.eval_validity().tolist() == v.eval_validity.tolist()  # no graded outcomes yet
+    graded = 2 * v.graded_half[finance]  # half of it reaches finance: half-way there
+    simulation.ledger.deliver(0, software, simulation.scenario.start, graded)
+    validity = lab.eval_validity()
+    rho = v.eval_validity
+    assert validity[finance] == pytest.approx(rho[finance] + (1 - rho[finance]) / 2)
+    legal = names.index("legal")
+    assert rho[legal] < validity[legal] < validity[finance]  # 1e-3 of it reaches legal
+
+
+def test_the_gain_of_extra_data_is_what_a_model_trained_with_it_would_add():
+    simulation, trainer = parts()
+    settings, lab = simulation.scenario.capability, simulation.labs[0]
+    model = lab.model
+    finance = simulation.scenario.vertical_names.index("finance")
+    assert trainer.gain(model, finance, 0.0, settings) == 0.0
+    practice = model.data.practice.copy()
+    practice[finance] += 3e9
+    richer = trainer.assess(replace(model.data, practice=practice), settings, model.released)
+    gain = trainer.gain(model, finance, 3e9, settings)
+    assert gain > 0
+    assert gain == pytest.approx(richer.real[finance] - model.real[finance], rel=1e-12)
+
+
+def test_continual_learning_is_retraining_on_the_learned_share_of_what_customers_sent():
+    simulation, trainer = parts()
+    settings, model = simulation.scenario.capability, simulation.labs[0].model
+    names = simulation.scenario.vertical_names
+    snapshot = replace(model.data, consented=np.full(len(names), 2e9))
+    model = replace(model, data=snapshot)
+    sent = np.zeros(len(names))
+    sent[names.index("legal")] = 4e9
+    learned = trainer.learned(model, snapshot.consented + sent, 0.25, settings)
+    retrained = trainer.assess(
+        replace(snapshot, practice=snapshot.practice + 0.25 * sent), settings, model.released
+    )
+    assert learned.real == pytest.approx(retrained.real, rel=1e-12)
+    assert learned.real[names.index("legal")] > model.real[names.index("legal")]
+    assert learned.proxy is model.proxy  # benchmark scores are published per release
+    nothing = trainer.learned(model, snapshot.consented, 0.5, settings)
+    assert nothing.real.tolist() == model.real.tolist()  # nothing sent, nothing learned
+
+
+def expected_capability(
+    episodes: float,
+    efficiency: float,
+    tail: float,
+    slope: float,
+    environments: float = 0.0,
+    synthetic: float = 0.0,
+    worth: float = 0.0,
+) -> float:
+    """Σ_k w_k E[L(A·(n_k + worth·min(S_k, 2·n_k)))], n_k ~ Poisson(episodes·w_k), over 40 types.
+
+    The ``environments`` most popular types get ``synthetic / environments`` episodes each.
+    """
+    total = 0.0
+    for k, w in enumerate(exact_popularity(40, tail)):
+        mean = episodes * w
+        n = np.arange(int(mean + 15 * np.sqrt(mean) + 40), dtype=float)
+        extra = synthetic / environments if k < environments else 0.0
+        data = efficiency * (n + worth * np.minimum(extra, 2.0 * n))
+        total += w * float(stats.poisson(mean).pmf(n) @ learning_curve(data, 30.0, slope))
+    return total
+
+
+def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_data():
+    # 40 task types, all evaluated one by one, and Poisson means under 100: every sum
+    # below is exact, so the trainer must match it to rounding
+    overrides = {
+        "verticals.*.task_types": 40,
+        "verticals.*.type_data_scale": 30.0,
+        "verticals.*.corpus_descriptive": 150.0,
+        "capability.grounding": 2.0,
+        "capability.generalization": 0.01,
+        "capability.transfer": {"software": {"finance": 0.3}},
+    }
+    simulation, trainer = parts(overrides)
+    scenario, settings = simulation.scenario, simulation.scenario.capability
+    names = scenario.vertical_names
+    count = len(names)
+    data = TrainingData(
+        practice=np.linspace(100.0, 300.0, count),
+        synthetic=np.full(count, 600.0),
+        environments=np.arange(count, dtype=float) % 4 * 3,  # 0, 3, 6 or 9 environments
+        consented=np.zeros(count),
+        efficiency=3.0,
+        real_efficiency=np.linspace(1.0, 3.0, count),
+    )
+    model = trainer.assess(data, settings, 2030.0)
+    specs = list(scenario.verticals.values())
+    transfer = np.full((count, count), 0.01) - 0.01 * np.eye(count)  # [source, target]
+    transfer[names.index("software"), names.index("finance")] = 0.3
+    worth = np.array([s.simulability * (1 - s.market_coupling) for s in specs])
+    grounded = worth * np.minimum(data.synthetic, 2.0 * data.practice)
+    episodes = data.practice + (data.practice + grounded) @ transfer
+    for v, spec in enumerate(specs):
+        own = data.environments[v], data.synthetic[v], worth[v]
+        real = expected_capability(
+            episodes[v], data.real_efficiency[v], spec.task_tail, spec.learning_slope, *own
+        )
+        doing = expected_capability(episodes[v], 3.0, spec.task_tail, spec.learning_slope, *own)
+        talk = expected_capability(150.0, 3.0, spec.task_tail, spec.learning_slope)
+        rho = spec.eval_validity
+        assert model.real[v] == pytest.approx(real, rel=1e-9)
+        assert model.doing[v] == pytest.approx(doing, rel=1e-9)
+        assert model.talk[v] == pytest.approx(talk, rel=1e-9)
+        assert model.proxy[v] == pytest.approx(rho * doing + (1 - rho) * talk, rel=1e-9)
+        w = exact_popularity(40, spec.task_tail)
+        assert model.coverage[v] == pytest.approx(w @ -np.expm1(-episodes[v] * w), rel=1e-12)
+    assert model.released == 2030.0

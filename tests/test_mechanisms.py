@@ -14,6 +14,8 @@ import polars as pl
 import pytest
 
 import econsim
+from econsim.model.diffusion import smooth_step
+from econsim.model.economy import compute_price
 from econsim.results import Results
 
 FIRMS = 5000
@@ -165,3 +167,289 @@ def test_firms_already_using_ai_at_the_start_are_the_observed_share():
         deployed = initial.filter(pl.col("vertical") == vertical).height
         assert deployed == pytest.approx(spec.initial_adoption * counts[vertical], abs=1)
     assert (initial["time"] == results.scenario.start).all()
+
+
+# ------------------------------------------------------------------ firms' decisions
+# The Bass limit opens the capability gate fully (C ≈ 1, θ = 0): a firm's fit s(C - θ) is
+# exactly 1, so pilots and renewals follow their probabilities alone.
+
+BASS = (("economy.firms", 2000), ("horizon", 4.0), ("verticals.market.p", 1.0))
+
+
+def ended(results: Results, *kinds: str) -> pl.DataFrame:
+    return results.events.filter(pl.col("event").cast(pl.String).is_in(kinds))
+
+
+def binomial_bound(p: float, n: int) -> float:
+    return 4 * float(np.sqrt(p * (1 - p) / n))
+
+
+def test_a_pilot_of_a_fitting_model_succeeds_with_the_verticals_pilot_success():
+    extra = (("verticals.market.pilot_success", 0.6), ("verticals.market.cooldown", 100.0))
+    ends = ended(run("bass", (*BASS, *extra)), "pilot_success", "pilot_failure")
+    assert ends["value"].to_numpy() == pytest.approx(0.6, abs=1e-15)  # the logged chance
+    success = float((ends["event"] == "pilot_success").mean())
+    assert success == pytest.approx(0.6, abs=binomial_bound(0.6, ends.height))
+
+
+def test_a_fitting_model_is_kept_at_renewal_with_probability_one_minus_churn():
+    extra = (
+        ("verticals.market.churn", 0.3),
+        ("verticals.market.contract_years", 0.5),
+        ("verticals.market.cooldown", 100.0),
+    )
+    ends = ended(run("bass", (*BASS, *extra)), "renewal", "churn")
+    assert ends["value"].to_numpy() == pytest.approx(0.7, abs=1e-15)  # the logged keep
+    churned = float((ends["event"] == "churn").mean())
+    assert churned == pytest.approx(0.3, abs=binomial_bound(0.3, ends.height))
+
+
+def test_contracts_running_at_the_start_end_over_one_contract_length():
+    # seeded firms' contracts have run a uniform share of their length: their first
+    # renewals are uniform over the first contract_years
+    extra = (("verticals.market.initial_adoption", 0.5), ("verticals.market.contract_years", 2.0))
+    results = run("bass", (*BASS, *extra))
+    seeded = ended(results, "initial")["firm"]
+    first = (
+        ended(results, "renewal")
+        .filter(pl.col("firm").is_in(seeded.implode()))
+        .group_by("firm")
+        .agg(pl.col("time").min())
+    )
+    wait = first["time"].to_numpy() - results.scenario.start
+    assert first.height == seeded.len() == 1000
+    assert wait.mean() == pytest.approx(1.0, abs=4 * (2 / np.sqrt(12)) / np.sqrt(wait.size))
+    assert wait.max() > 1.9
+
+
+SHORT = (("economy.firms", 3000), ("horizon", 8.0))
+
+
+def test_a_switch_moves_a_firm_from_the_lab_that_served_it_to_another():
+    results = run("baseline", SHORT)
+    labs = results.scenario.lab_names
+    served: dict[int, tuple[str, str]] = {}  # firm -> (lab, vertical) of its latest event
+    switches = 0
+    for event, lab, vertical, firm, value in (
+        results.events.filter(pl.col("firm") >= 0)
+        .select(pl.col("event", "lab", "vertical").cast(pl.String), "firm", "value")
+        .rows()
+    ):
+        if event == "switch":
+            old = labs[int(value)]
+            assert old != lab
+            assert served[firm] == (old, vertical)
+            switches += 1
+        served[firm] = (lab, vertical)
+    assert switches > 0
+
+
+def test_a_switching_cost_keeps_customers_with_their_lab():
+    assert ended(run("baseline", SHORT), "switch").height > 0
+    loyal = run("baseline", (*SHORT, ("market.switching_cost", 2.0)))
+    assert ended(loyal, "switch").height == 0
+    assert ended(loyal, "renewal").height > 0
+
+
+NOT_SOFTWARE = ("ai_research", "finance", "legal", "healthcare", "education", "manufacturing",
+                "logistics", "defense", "management")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "skip",
+    [
+        ("verticals.software.initial_adoption", 0.0),  # no firm to seed
+        ("labs.*.verticals", NOT_SOFTWARE),  # no lab to serve them
+    ],
+)
+def test_a_vertical_seeded_with_nobody_leaves_the_others_their_initial_adopters(skip):
+    results = run("baseline", (*SHORT, skip))
+    initial = ended(results, "initial")
+    counts = results.manifest["firms"]
+    assert initial.filter(pl.col("vertical") == "software").height == 0
+    for vertical, spec in results.scenario.verticals.items():
+        if vertical != "software":
+            deployed = initial.filter(pl.col("vertical") == vertical).height
+            assert deployed == pytest.approx(spec.initial_adoption * counts[vertical], abs=1)
+
+
+def test_firms_already_using_ai_are_drawn_among_those_the_gate_lets_through():
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 3000, "horizon": 0.25})
+    simulation = econsim.Simulation(scenario, seed=3)
+    verticals = range(len(scenario.verticals))
+    best = np.array([max(lab.model.proxy[v] for lab in simulation.labs) for v in verticals])
+    world, width = simulation.world, scenario.market.gate_width
+    closed = best[world.firm_vertical] - world.firm_threshold <= -width  # s(P - θ) = 0
+    assert closed.mean() > 0.1
+    seeded = ended(simulation.run(), "initial")["firm"].to_numpy()
+    assert seeded.size > 100
+    assert not closed[seeded].any()
+
+
+def test_better_evals_rescore_the_released_model_at_once_not_at_the_next_release():
+    # the evals change at a report time when no lab releases (they do every 0.5 and 0.75 years)
+    at, scenario = 2024.25, econsim.load_scenario("baseline", {**dict(SHORT), "horizon": 2.0})
+    change = {"at": at, "set": {"verticals.*.eval_validity": 0.7}}
+    base, better = (
+        econsim.simulate(s, seed=3)
+        for s in (scenario, scenario.override({"interventions": [change]}))
+    )
+    releases = ended(better, "release")["time"].to_numpy()
+    assert not np.any(np.isclose(releases, at))
+    base, better = (r.timeseries.filter(pl.col("time").is_close(at)) for r in (base, better))
+    assert better["capability"].to_list() == base["capability"].to_list()
+    rho = np.array([scenario.verticals[v].eval_validity for v in base["vertical"].cast(pl.String)])
+    talk = base["talk"].to_numpy()
+    doing = (base["proxy"].to_numpy() - (1 - rho) * talk) / rho  # what the old score saw
+    assert better["proxy"].to_numpy() == pytest.approx(0.7 * doing + 0.3 * talk, rel=1e-9)
+    assert np.all(np.abs(better["proxy"].to_numpy() - base["proxy"].to_numpy()) > 1e-3)
+
+
+def test_pilots_are_judged_on_the_capability_the_model_has_when_they_end():
+    # With continual learning real capability moves at every monthly step, and at
+    # releases (every half year): both on the report grid. A pilot that ends between two
+    # reports meets the capability of the earlier one: its logged chance is
+    # pilot_success · s(C - θ_f).
+    scenario = econsim.load_scenario(
+        "broad_deployment",
+        {"economy.firms": 3000, "horizon": 6.0, "capability.continual_learning": 0.5},
+    )
+    simulation = econsim.Simulation(scenario, seed=2)
+    results = simulation.run()
+    reports = simulation.report_times
+    capability = results.timeseries.pivot("vertical", index="time", values="capability")
+    assert capability["time"].to_list() == reports.tolist()
+    ends = ended(results, "pilot_success", "pilot_failure")
+    assert ends.height > 300
+    for time, vertical, firm, chance in ends.select(
+        "time", pl.col("vertical").cast(pl.String), "firm", "value"
+    ).rows():
+        report = int(np.searchsorted(reports, time, side="right")) - 1
+        fit = smooth_step(
+            capability[vertical][report] - simulation.world.firm_threshold[firm],
+            scenario.market.gate_width,
+        )
+        assert chance == pytest.approx(scenario.verticals[vertical].pilot_success * fit, abs=1e-12)
+
+
+# ------------------------------------------------------------------ labs' books
+
+
+def test_a_lab_pays_its_data_licences_out_of_its_compute_budget():
+    # No reinvested revenue, no own operations: compute × price + licences = funding at
+    # every step. Quarterly steps fall on the licences' ends: a licence is paid from its
+    # signing to its end, excluded (the first budget, at the start, precedes every licence).
+    quarterly = (("steps_per_year", 4), ("reports_per_year", 4))
+    results = run(
+        "data_holder_leverage", (*SHORT, *quarterly, ("labs.*.finance.reinvestment", 0.0))
+    )
+    scenario = results.scenario
+    compute_spec = scenario.compute
+    contract = {h.vertical: h.contract_years for h in scenario.holders.values()}
+    licences = [
+        (lab, signed, signed + contract[vertical], per_year)
+        for signed, lab, vertical, per_year in ended(results, "licence")
+        .select("time", pl.col("lab", "vertical").cast(pl.String), "value")
+        .rows()
+    ]
+    assert len(licences) > 4
+    books = results.timeseries.filter(
+        (pl.col("vertical") == "software") & (pl.col("time") > scenario.start)
+    )
+    for time, lab, compute, funding in books.select(
+        "time", pl.col("lab").cast(pl.String), "compute", "funding"
+    ).rows():
+        owed = sum(
+            cost for name, signed, end, cost in licences if name == lab and signed <= time < end
+        )
+        price = compute_price(time - scenario.start, compute_spec.price, compute_spec.price_decline)
+        assert owed > 0
+        assert compute * price + owed == pytest.approx(funding, rel=1e-9)
+
+
+def test_deployment_speeds_up_the_decay_of_practice_data_by_the_drift_feedback():
+    # no inflow of practice data (no consent, no internal use): the stock decays over each
+    # step at δ·(1 + feedback × adoption at the step's start)
+    extra = (
+        ("verticals.market.drift", 0.3),
+        ("verticals.market.consent", 0.0),
+        ("capability.drift_feedback", 2.0),
+    )
+    results = run("bass", (*BASS, *extra))
+    rows = series(results, "lab", "market")
+    stock, adoption = rows["practice_data"].to_numpy(), rows["adoption"].to_numpy()
+    dt = np.diff(rows["time"].to_numpy())
+    rate = -np.log(stock[1:] / stock[:-1]) / dt
+    assert rate == pytest.approx(0.3 * (1 + 2.0 * adoption[:-1]), rel=1e-9)
+    assert adoption[-1] > 0.5
+
+
+def test_the_firms_a_lab_runs_itself_send_it_their_episodes_in_full():
+    firms, healthcare = 2e4, "healthcare"
+    overrides = {
+        "economy.firms": 500,
+        "horizon": 2.0,
+        "capability.actuation.ceiling": 0.0,  # capture stays τ
+        f"labs.geniuses.operations.{healthcare}": firms,
+    }
+    scenario = econsim.load_scenario("datacenter_of_geniuses", overrides)
+    simulation = econsim.Simulation(scenario, seed=1)
+    simulation.run()
+    ledger, spec = simulation.ledger, scenario.verticals[healthcare]
+    shares = {v: s.firm_share for v, s in scenario.verticals.items()}
+    real_firms = scenario.economy.real_firms * spec.firm_share / sum(shares.values())
+    episodes = firms / real_firms * spec.volume * spec.tokenizability * scenario.horizon
+    h = scenario.vertical_names.index(healthcare)
+    assert ledger.operated[0, h] == pytest.approx(episodes, rel=1e-9)
+    assert np.count_nonzero(ledger.operated) == 1
+    assert ledger.received == pytest.approx(
+        ledger.consented + ledger.operated + ledger.internal + ledger.licensed, rel=1e-12
+    )
+
+
+TWO_VERTICALS = """
+extends = "datacenter_of_geniuses"
+replace = ["verticals"]
+horizon = 1.0
+[economy]
+firms = 200
+"""
+VERTICAL = """
+[verticals.{name}]
+ai_research = {flag}
+firm_share = 1.0
+tokenizability = 1.0
+corpus_practice = 1e9
+corpus_descriptive = 1e9
+learning_slope = 0.5
+"""
+
+
+@pytest.mark.parametrize("order", [("labs_own_work", "software"), ("software", "labs_own_work")])
+def test_internal_use_feeds_the_vertical_flagged_ai_research(order, tmp_path):
+    path = tmp_path / "two.toml"
+    verticals = (VERTICAL.format(name=n, flag=str(n != "software").lower()) for n in order)
+    path.write_text(TWO_VERTICALS + "".join(verticals))
+    simulation = econsim.Simulation(econsim.load_scenario(path), seed=1)
+    simulation.run()
+    internal = dict(zip(order, simulation.ledger.internal[0].tolist(), strict=True))
+    assert internal["labs_own_work"] > 0
+    assert internal["software"] == 0
+
+
+def test_investors_fund_the_promise_up_to_the_step_their_patience_runs_out():
+    # quarterly steps land exactly on the end of patience (1.5 years): still the promise
+    overrides = (
+        ("steps_per_year", 4),
+        ("reports_per_year", 4),
+        ("horizon", 3.0),
+        ("labs.geniuses.finance.investor_patience", 1.5),
+    )
+    results = run("datacenter_of_geniuses", overrides)
+    finance = results.scenario.labs["geniuses"].finance
+    funding = series(results, "geniuses", "software").select("time", "funding")
+    end = results.scenario.start + 1.5
+    at_end = funding.filter(pl.col("time") == end)["funding"].item()
+    assert at_end == pytest.approx(finance.funding * np.exp(1.5 * finance.funding_growth))
+    after = funding.filter(pl.col("time") == end + 0.25)["funding"].item()
+    assert after == pytest.approx(at_end * np.exp(-0.25 / finance.funding_lag))  # no revenue

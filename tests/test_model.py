@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from scipy.integrate import quad
 
 from econsim.model.accrual import accrue
 from econsim.model.capability import (
@@ -17,12 +20,20 @@ from econsim.model.capability import (
     transfer_matrix,
 )
 from econsim.model.diffusion import (
+    actuation_level,
     bass_adoption,
     capture_share,
     smooth_step,
     smooth_step_at,
 )
-from econsim.model.economy import data_value, funding_after, promised_funding
+from econsim.model.economy import (
+    affordable_compute,
+    compute_price,
+    data_value,
+    funding_after,
+    promised_funding,
+)
+from econsim.scenario import Actuation
 
 
 def test_no_relevant_data_means_no_capability_whatever_the_efficiency():
@@ -108,6 +119,14 @@ def test_accrual_without_decay_is_linear():
     assert accrue(2.0, 3.0, 0.0, 4.0) == 14.0
 
 
+@pytest.mark.parametrize("decay", [1e-12, 1e-9, 4e-9])  # δ·dt below 1e-8: the series branch
+def test_accrual_stays_exact_as_decay_vanishes(decay):
+    dt = 2.0
+    inflow, _ = quad(lambda s: math.exp(-decay * s), 0.0, dt, epsabs=0.0, epsrel=1e-13)
+    assert accrue(0.0, 1.0, decay, dt) == pytest.approx(inflow, rel=1e-13, abs=0.0)
+    assert accrue(1.0, 0.0, decay, dt) == pytest.approx(math.exp(-decay * dt), rel=1e-15, abs=0.0)
+
+
 def test_smooth_step_is_exactly_closed_and_open_outside_its_ramp():
     x = np.array([-1.0, -0.1, 0.0, 0.1, 1.0])
     assert smooth_step(x, 0.1).tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
@@ -116,6 +135,13 @@ def test_smooth_step_is_exactly_closed_and_open_outside_its_ramp():
 @given(st.floats(-2, 2), st.floats(0.01, 1))
 def test_scalar_and_array_smooth_steps_agree(x, width):
     assert smooth_step_at(x, width) == pytest.approx(float(smooth_step(x, width)), abs=1e-15)
+
+
+def test_actuation_is_a_logistic_in_time_at_its_rate():
+    spec = Actuation(initial=0.1, ceiling=0.6, midpoint=2030.0, rate=0.8)
+    for years in (-4.0, -1.0, 0.0, 0.5, 3.0):
+        logistic = 0.1 + 0.5 / (1 + math.exp(-0.8 * years))
+        assert actuation_level(2030.0 + years, spec) == pytest.approx(logistic, rel=1e-12)
 
 
 def test_actuation_widens_what_a_deployment_can_record():
@@ -131,6 +157,18 @@ def test_bass_curve_solves_the_bass_equation(p, q):
     assert f[-1] == pytest.approx(1.0, abs=1e-3)
     derivative = np.gradient(f, t)
     assert np.allclose(derivative[1:-1], ((p + q * f) * (1 - f))[1:-1], atol=1e-4)
+
+
+def test_without_imitation_bass_is_constant_innovation():
+    t = np.linspace(0, 10, 11)
+    for p in (0.1, 1.0):
+        assert bass_adoption(t, p, 0.0) == pytest.approx(-np.expm1(-p * t), abs=1e-15)
+
+
+def test_without_innovation_nobody_ever_starts():
+    t = np.linspace(0, 50, 6)
+    assert bass_adoption(t, 0.0, 0.5).tolist() == [0.0] * 6
+    assert bass_adoption(t, 0.0, 0.0).tolist() == [0.0] * 6
 
 
 def test_promised_funding_grows_exponentially_from_the_start():
@@ -152,3 +190,30 @@ def test_funding_relaxes_to_its_revenue_target_the_same_way_in_split_steps(f, re
 
 def test_data_is_worth_the_revenue_its_capability_gain_brings():
     assert data_value(0.1, 3e12, 0.25, 0.1, 1.0) == pytest.approx(0.1 * 3e12 * 0.25 * 0.1)
+
+
+def test_data_is_worth_a_years_revenue_for_every_year_it_serves():
+    one_year = data_value(0.1, 3e12, 0.25, 0.1, 1.0)
+    assert data_value(0.1, 3e12, 0.25, 0.1, 2.5) == pytest.approx(2.5 * one_year)
+
+
+def test_funding_closes_all_but_a_share_1_over_e_of_its_gap_in_one_lag():
+    # a time constant: after `lag` years the distance to the target is divided by e
+    f, revenue, lag = 1e10, 1e9, 2.0
+    target = 2.0 * revenue
+    after = funding_after(f, revenue, 2.0, lag, lag)
+    assert after - target == pytest.approx((f - target) / math.e)
+
+
+def test_compute_prices_halve_every_ln2_over_decline_years_from_the_start():
+    assert compute_price(0.0, 1e10, 0.35) == 1e10
+    assert compute_price(-3.0, 1e10, 0.35) == 1e10  # before the start: today's price
+    assert compute_price(math.log(2) / 0.35, 1e10, 0.35) == pytest.approx(5e9)
+    assert compute_price(0.5 * math.log(2) / 0.35, 1e10, 0.35) == pytest.approx(1e10 / 2**0.5)
+
+
+def test_a_budget_buys_compute_at_the_price_up_to_the_cap_and_no_money_buys_none():
+    assert affordable_compute(3e10, 1e10, math.inf) == pytest.approx(3.0)
+    assert affordable_compute(3e10, 1e10, 2.0) == 2.0
+    assert affordable_compute(0.0, 1e10, math.inf) == 0.0
+    assert affordable_compute(-5e9, 1e10, math.inf) == 0.0  # debts buy nothing

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import polars as pl
 import pytest
+from scipy.integrate import solve_ivp
 
 import econsim
 from econsim.model.research import (
@@ -61,30 +62,136 @@ def test_blow_up_is_stopped_by_the_ceiling_before_the_blow_up_time():
     assert path[-1] == CEILING
 
 
+@pytest.mark.parametrize("gamma", [-0.3, 0.0, 0.2])
+def test_the_closed_form_solves_the_research_law(gamma):
+    # independent of the closed form: dA/dt = k·A^(1+γ) integrated numerically
+    k, years = 0.4, 3.0
+    t = np.linspace(0.0, years, 7)
+    numeric = solve_ivp(
+        lambda _, a: k * a ** (1 + gamma), (0.0, years), [A0], t_eval=t, rtol=1e-12, atol=0
+    ).y[0]
+    assert efficiency_closed_form(t, A0, k, gamma) == pytest.approx(numeric, rel=1e-8)
+
+
+def test_the_closed_form_diverges_from_the_blow_up_time_on():
+    k, gamma = 0.4, 0.2
+    t_star = blow_up_time(A0, k, gamma)
+    before = solve_ivp(
+        lambda _, a: k * a ** (1 + gamma), (0.0, 0.999 * t_star), [A0], rtol=1e-10, atol=0
+    ).y[0][-1]
+    assert efficiency_closed_form(0.999 * t_star, A0, k, gamma) == pytest.approx(before, rel=1e-6)
+    assert efficiency_closed_form([t_star, t_star + 1.0], A0, k, gamma).tolist() == [math.inf] * 2
+
+
+@pytest.mark.parametrize(("k", "gamma"), [(0.4, 0.0), (0.4, -0.2), (0.0, 0.2), (0.0, 0.0)])
+def test_without_increasing_returns_or_research_there_is_no_blow_up(k, gamma):
+    assert blow_up_time(A0, k, gamma) == math.inf
+
+
 def test_without_researchers_there_is_no_progress():
     assert advance_efficiency(3.0, 5.0, 0.0, 0.0, 0.1, 0.5, 0.6, 1e4) == 3.0
 
 
-def test_human_research_alone_has_its_own_closed_form_in_a_run():
-    # dA/dt = a0 A^(1-β) H^λ  =>  A^β = A0^β + β a0 H^λ t (H, a0 fixed; no automation)
+def frontier(scenario: econsim.Scenario) -> dict[str, pl.DataFrame]:
+    """The frontier lab's series, by vertical."""
+    rows = econsim.simulate(scenario).timeseries.filter(pl.col("lab") == "frontier")
+    return {v: rows.filter(pl.col("vertical") == v) for v in scenario.vertical_names}
+
+
+@pytest.mark.parametrize(("growth", "share"), [(0.0, 0.0), (0.3, 0.25)])
+def test_human_research_alone_has_its_own_closed_form_in_a_run(growth, share):
+    # dA/dt = a0 A^(1-β) ((1-s) H)^λ, with H = H0 e^{g t} held over each step from its
+    # start: A^β grows by β a0 ((1-s) H)^λ per year, a geometric sum over the steps
     scenario = econsim.load_scenario(
         "baseline",
         {
             "economy.firms": 500,
             "horizon": 6,
             "labs.frontier.research.automation": 0.0,
-            "labs.frontier.research.human_growth": 0.0,
-            "labs.frontier.environments.labour_share": 0.0,
+            "labs.frontier.research.human_growth": growth,
+            "labs.frontier.environments.labour_share": share,
         },
     )
     research = scenario.labs["frontier"].research
-    series = econsim.simulate(scenario).timeseries.filter(
-        (pl.col("vertical") == "software") & (pl.col("lab") == "frontier")
-    )
-    t = series["time"].to_numpy() - scenario.start
-    beta = research.beta
-    expected = (1 + beta * research.productivity * research.humans**research.lam * t) ** (1 / beta)
+    series = frontier(scenario)["software"]
+    beta, lam, dt = research.beta, research.lam, 1 / scenario.steps_per_year
+    steps = np.rint((series["time"].to_numpy() - scenario.start) / dt)
+    ratio = math.exp(growth * lam * dt)
+    years = dt * ((ratio**steps - 1) / (ratio - 1) if growth else steps)
+    labour = ((1 - share) * research.humans) ** lam
+    expected = (1 + beta * research.productivity * labour * years) ** (1 / beta)
     assert series["sample_efficiency"].to_numpy() == pytest.approx(expected, rel=1e-6)
+
+
+def test_automated_research_alone_follows_the_closed_form_in_a_run():
+    # no humans, compute held at its cap, no release within the horizon (C_ai fixed):
+    # dA/dt = a0 A^(1-β) ((1-s) χ C_ai compute A)^λ = k A^(1+γ)
+    scenario = econsim.load_scenario(
+        "baseline",
+        {
+            "economy.firms": 500,
+            "horizon": 6,
+            "labs.frontier.research.humans": 0.0,
+            "labs.frontier.research.automation": 20.0,
+            "labs.frontier.finance.compute_cap": 0.5,
+            "labs.frontier.environments.labour_share": 0.25,
+            "labs.frontier.training_time": 50.0,
+            "labs.frontier.release_interval": 50.0,
+        },
+    )
+    research = scenario.labs["frontier"].research
+    runs = frontier(scenario)
+    series, ai = runs["software"], runs["ai_research"]["capability"].unique().item()
+    assert series["compute"].unique().item() == 0.5
+    k = automated_growth_constant(research.productivity, research.lam, 0.75 * 20.0 * ai * 0.5)
+    t = series["time"].to_numpy() - scenario.start
+    exact = efficiency_closed_form(t, 1.0, k, research.lam - research.beta)
+    assert series["sample_efficiency"].to_numpy() == pytest.approx(exact, rel=1e-6)
+    assert exact[-1] > 1.05
+    # researcher-equivalents: χ · C_ai · compute per unit of A, all of them counted
+    assert series["researchers"].to_numpy() == pytest.approx(20.0 * ai * 0.5 * exact, rel=1e-6)
+
+
+def test_rl_environments_accrue_from_research_labour_and_decay_with_drift():
+    # human labour only, constant: each step builds s·H/cost·dt environments, shared by
+    # σ(1 - μ), and the stock decays like practice data: a geometric sum
+    scenario = econsim.load_scenario(
+        "datacenter_of_geniuses",
+        {
+            "economy.firms": 500,
+            "horizon": 3,
+            "labs.geniuses.research.automation": 0.0,
+            "labs.geniuses.research.human_growth": 0.0,
+        },
+    )
+    lab = scenario.labs["geniuses"]
+    dt = 1 / scenario.steps_per_year
+    built = lab.environments.labour_share * lab.research.humans / lab.environments.cost * dt
+    focus = {v: s.simulability * (1 - s.market_coupling) for v, s in scenario.verticals.items()}
+    rows = econsim.simulate(scenario).timeseries
+    for vertical, weight in focus.items():
+        series = rows.filter(pl.col("vertical") == vertical)
+        steps = np.rint((series["time"].to_numpy() - scenario.start) / dt)
+        keep = math.exp(-scenario.verticals[vertical].drift * dt)
+        expected = built * weight / sum(focus.values()) * (1 - keep**steps) / (1 - keep)
+        assert series["environments"].to_numpy() == pytest.approx(expected, rel=1e-9)
+
+
+def test_synthetic_data_accrues_exactly_from_the_environments_episodes():
+    # each step, the environments of its start yield `episodes` a year each; the stock
+    # decays at the vertical's drift: replayed step by step from the reported environments
+    scenario = econsim.load_scenario("datacenter_of_geniuses", {"economy.firms": 500, "horizon": 3})
+    per_environment = scenario.labs["geniuses"].environments.episodes
+    rows = econsim.simulate(scenario).timeseries
+    for vertical, spec in scenario.verticals.items():
+        series = rows.filter(pl.col("vertical") == vertical)
+        times, built = series["time"].to_numpy(), series["environments"].to_numpy()
+        stock = [0.0]
+        for dt, environments in zip(np.diff(times), built[:-1], strict=True):
+            rate, keep = environments * per_environment, math.exp(-spec.drift * dt)
+            stock.append(stock[-1] * keep + rate * (1 - keep) / spec.drift)
+        assert series["synthetic_data"][0] == 0.0
+        assert series["synthetic_data"].to_numpy() == pytest.approx(stock, rel=1e-9)
 
 
 def test_baseline_progress_starts_near_2_8x_a_year():

@@ -38,6 +38,12 @@ def test_bucketed_coverage_matches_the_sum_over_every_type(types, tail, episodes
     assert coverage(task_mix(types, tail), episodes)[0] == pytest.approx(exact, abs=2e-6)
 
 
+def test_exact_popularity_is_zipf_for_any_tail_even_a_whole_number():
+    assert exact_popularity(3, 1).tolist() == pytest.approx([6 / 11, 3 / 11, 2 / 11])
+    assert exact_popularity(2, 2).tolist() == pytest.approx([0.8, 0.2])
+    assert exact_popularity(4, 0.0).tolist() == [0.25] * 4
+
+
 def test_buckets_cost_does_not_grow_with_the_number_of_types():
     assert task_mix(10**12, 1.0).types.shape[1] < 4 * task_mix(10**4, 1.0).types.shape[1]
     assert task_mix(10**12, 1.0).mass.sum() == pytest.approx(1.0)
