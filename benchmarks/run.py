@@ -19,11 +19,11 @@ from pathlib import Path
 CHILD = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
-import econsim
+from econsim import Simulation, load_scenario  # imports are not the run's time
 scenario_name, firms, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 clock = time.perf_counter()
-scenario = econsim.load_scenario(scenario_name, {"economy.firms": firms})
-simulation = econsim.Simulation(scenario, seed)
+scenario = load_scenario(scenario_name, {"economy.firms": firms})
+simulation = Simulation(scenario, seed)
 built = time.perf_counter()
 results = simulation.run()
 ran = time.perf_counter()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import simpy
 
+from econsim.agents.calendar import FirmClock
 from econsim.agents.holders import DataHolder
 from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent
@@ -52,7 +53,7 @@ class Simulation:
         self.seed = scenario.seed if seed is None else seed
         streams = Streams(self.seed)
         self.world = build_world(scenario, streams)
-        self.env = simpy.Environment(initial_time=scenario.start)
+        self.env = FirmClock(scenario.start, scenario.end, 1.0 / scenario.steps_per_year)
         self.conditions = Conditions(scenario)
         self.log = EventLog()
         self.ledger = PracticeLedger(len(scenario.labs), self.conditions, scenario.start)

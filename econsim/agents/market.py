@@ -11,13 +11,13 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Callable, Sequence
-from typing import cast
+from collections.abc import Sequence
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from econsim.agents.calendar import FirmClock
 from econsim.agents.lab import LabAgent
 from econsim.model.diffusion import smooth_step_at
 from econsim.state.adoption import AdoptionRace
@@ -54,7 +54,7 @@ class Market:
 
     def __init__(
         self,
-        env: simpy.Environment,
+        env: FirmClock,
         world: World,
         conditions: Conditions,
         labs: Sequence[LabAgent],
@@ -85,8 +85,7 @@ class Market:
         self._contract_draws = streams.draws("contracts")
         self._history = streams.rng("history")
         self._token = 0
-        self._timeout = env.timeout
-        self._end = conditions.scenario.end  # firm events after it would never fire
+        self._after = env.after
         self._best: list[float | None] = [None] * len(self.params.names)
         self._bound = 0.0  # rate of candidate adoptions (thinning)
         self._choices: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
@@ -266,12 +265,9 @@ class Market:
         lead *= self._lead_factor[lab][v]  # a deployer lab integrates its own deployments
         self.log.add(now, Event.PILOT_START, lab, v, firm, lead)
         if lead > 0.0:
-            self._after(lead, firm, self._on_pilot_end)
+            self._after(lead, firm, self._end_pilot)
         else:  # nothing to wait for: no timer, the pilot ends now
             self._end_pilot(firm)
-
-    def _on_pilot_end(self, event: simpy.Event) -> None:
-        self._end_pilot(cast(int, event.value))
 
     def _end_pilot(self, firm: int) -> None:
         lab, v, now = self._lab_of[firm], self.vertical_of[firm], self.env.now
@@ -291,8 +287,7 @@ class Market:
         self.race.deployment_changed(firm, +1)
         self._after(self._contract[self.vertical_of[firm]], firm, self._on_contract_end)
 
-    def _on_contract_end(self, event: simpy.Event) -> None:
-        firm = cast(int, event.value)
+    def _on_contract_end(self, firm: int) -> None:
         lab, v, now = self._lab_of[firm], self.vertical_of[firm], self.env.now
         keep = (1.0 - self._churn_rate[v]) * self._fit(firm, lab)
         kept = self._contract_draws.uniform() < keep
@@ -328,8 +323,7 @@ class Market:
         self._state[firm], self._lab_of[firm] = COOLDOWN, -1
         self._after(self._cooldown[self.vertical_of[firm]], firm, self._on_cooled)
 
-    def _on_cooled(self, event: simpy.Event) -> None:
-        firm = cast(int, event.value)
+    def _on_cooled(self, firm: int) -> None:
         self._state[firm] = IDLE
         self.race.join(firm)
         self._schedule_adoption()
@@ -341,8 +335,3 @@ class Market:
         v = self.vertical_of[firm]
         real = self._real[lab][v]
         return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)
-
-    def _after(self, delay: float, firm: int, handler: Callable[[simpy.Event], None]) -> None:
-        """A firm event ``delay`` from now; none past the run's end, where it could not fire."""
-        if self.env.now + delay <= self._end:
-            self._timeout(delay, firm).callbacks.append(handler)
