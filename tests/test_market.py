@@ -1,0 +1,199 @@
+"""The market's decisions against closed forms, binomial and Poisson bounds, and the event log.
+
+Small worlds and short horizons: mutation testing reruns these thousands of times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+import econsim
+from econsim.agents.market import COOLDOWN, DEPLOYED
+from econsim.engine import Simulation
+from econsim.model.diffusion import smooth_step
+from econsim.results import Results
+from econsim.world.streams import Draws
+
+BASS = {"economy.firms": 2000, "horizon": 4.0, "verticals.market.p": 0.5}
+THIRD_LAB = """
+extends = "baseline"
+[economy]
+firms = 2000
+[labs.dear]
+strategy = "broad"
+sample_efficiency = 0.8
+training_time = 0.5
+release_interval = 0.75
+research = { automation = 1.0 }
+finance = { funding = 6.0e9, price_share = 0.3 }
+"""
+
+
+def simulate(name: str, overrides: dict[str, object], seed: int = 3) -> tuple[Simulation, Results]:
+    """A run, with the simulation kept for its market's state."""
+    simulation = econsim.Simulation(econsim.load_scenario(name, overrides), seed=seed)
+    return simulation, simulation.run()
+
+
+def ended(results: Results, *kinds: str) -> pl.DataFrame:
+    return results.events.filter(pl.col("event").cast(pl.String).is_in(kinds))
+
+
+def binomial_bound(p: float, n: int) -> float:
+    return 4 * float(np.sqrt(p * (1 - p) / n))
+
+
+def size_weights(world, elasticity: float) -> np.ndarray:
+    """``size^e``, mean 1 in each vertical (README, "How the model runs")."""
+    weight = world.firm_size**elasticity
+    means = np.bincount(world.firm_vertical, weights=weight) / world.firm_counts()
+    return weight / means[world.firm_vertical]
+
+
+# ------------------------------------------------------------------ the adoption race
+
+
+def test_after_releases_every_gate_is_the_smooth_step_of_the_best_score_on_offer():
+    simulation, results = simulate("baseline", {"economy.firms": 3000, "horizon": 1.0})
+    scenario, world, race = simulation.scenario, simulation.world, simulation.market.race
+    releases = ended(results, "release").filter(pl.col("time") > scenario.start)
+    assert releases.height > 0
+    proxy = np.array([lab.model.proxy for lab in simulation.labs])
+    best = proxy.max(axis=0)[world.firm_vertical]
+    width = scenario.market.gate_width
+    gates = smooth_step(best - world.firm_threshold, width)
+    expected = gates * size_weights(world, scenario.economy.size_elasticity)
+    found = np.concatenate([race.gate_weights(v) for v in range(len(scenario.verticals))])
+    assert found == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    # the releases moved gates: the scores at the start would give other weights
+    start = econsim.Simulation(scenario, seed=3)
+    first = np.array([lab.model.proxy for lab in start.labs]).max(axis=0)[world.firm_vertical]
+    moved = smooth_step(first - world.firm_threshold, width) != gates
+    assert moved.sum() > 100
+
+
+def test_a_change_of_p_and_q_reaches_every_idle_firm_on_a_supply_graph():
+    # every gate is open (bass): no score moves, only the rates of the firms' hazards.
+    # The change falls between two releases (every half year), which refresh gates too.
+    stop = {"at": 1.25, "set": {"verticals.market.p": 0.0, "verticals.market.q": 0.0}}
+    overrides = {**BASS, "horizon": 2.0, "graph.kind": "barabasi_albert", "interventions": [stop]}
+    _, results = simulate("bass", overrides)
+    assert 1.25 not in ended(results, "release")["time"].to_list()
+    starts = ended(results, "pilot_start")["time"]
+    assert (starts < 1.25).sum() > 100
+    assert (starts >= 1.25).sum() == 0
+
+
+def test_a_total_hazard_under_one_a_year_still_brings_adoptions_at_its_rate():
+    # N firms at hazard p each (q = 0, gate open, size weights 1): N(1 - e^{-pT}) adopt
+    firms, p, years = 2000, 4.5e-4, 20.0  # total hazard 0.9 a year
+    overrides = {"economy.firms": firms, "horizon": years, "verticals.market.p": p}
+    _, results = simulate("bass", {**overrides, "verticals.market.q": 0.0})
+    starts = ended(results, "pilot_start")
+    expected = firms * -np.expm1(-p * years)
+    assert starts.height > 0
+    assert starts.height == pytest.approx(expected, abs=4 * np.sqrt(expected))
+
+
+# ------------------------------------------------------------------ pilots
+
+
+def test_pilots_last_a_lognormal_lead_time_and_end_when_it_has_passed():
+    median, sigma = 0.5, 0.5
+    lead = {"verticals.market.lead_time.median": median, "verticals.market.lead_time.sigma": sigma}
+    _, results = simulate("bass", {**BASS, **lead})
+    starts = ended(results, "pilot_start").select("firm", "time", lead="value")
+    ends = ended(results, "pilot_success", "pilot_failure").select("firm", end="time")
+    assert starts["firm"].is_unique().all()  # pilots succeed and contracts outlast the run
+    logs = np.log(starts["lead"].to_numpy())
+    n = logs.size
+    assert n > 500
+    assert logs.mean() == pytest.approx(np.log(median), abs=4 * sigma / np.sqrt(n))
+    assert logs.std() == pytest.approx(sigma, abs=4 * sigma / np.sqrt(2 * n))
+    paired = starts.join(ends, on="firm")
+    assert paired.height > 0.8 * n
+    waited = (paired["end"] - paired["time"]).to_numpy()
+    assert waited == pytest.approx(paired["lead"].to_numpy(), abs=1e-9)
+
+
+# ------------------------------------------------------------------ choice of lab
+
+
+def choice_shares(simulation, vertical: int, incumbent: int, draws: int) -> np.ndarray:
+    market, stream = simulation.market, Draws(np.random.default_rng(7))
+    picks = [market.choose_lab(vertical, stream, incumbent) for _ in range(draws)]
+    return np.bincount(picks, minlength=len(simulation.labs)) / draws
+
+
+def logit_shares(simulation, vertical: int, incumbent: int) -> np.ndarray:
+    market = simulation.scenario.market
+    utility = np.array(
+        [
+            lab.model.proxy[vertical]
+            - market.price_sensitivity * lab.spec.finance.price_share
+            + market.switching_cost * (lab.index == incumbent)
+            for lab in simulation.labs
+        ]
+    )
+    weight = np.exp(utility / market.choice_temperature)
+    return weight / weight.sum()
+
+
+@pytest.mark.parametrize("incumbent", [-1, 0, 2])
+def test_labs_are_chosen_by_a_logit_of_score_net_of_price_and_switching_cost(incumbent, tmp_path):
+    # three labs; "dear" is "challenger" at a higher price: the same score, a lower utility
+    path = tmp_path / "three.toml"
+    path.write_text(THIRD_LAB)
+    simulation = econsim.Simulation(econsim.load_scenario(path), seed=3)
+    vertical, draws = simulation.scenario.vertical_names.index("finance"), 20_000
+    expected = logit_shares(simulation, vertical, incumbent)
+    assert expected.min() > 0.01
+    shares = choice_shares(simulation, vertical, incumbent, draws)
+    for share, p in zip(shares, expected, strict=True):
+        assert share == pytest.approx(p, abs=binomial_bound(p, draws))
+
+
+def test_no_lab_is_chosen_where_no_lab_sells():
+    verticals = [v for v in econsim.load_scenario("baseline").vertical_names if v != "software"]
+    scenario = econsim.load_scenario(
+        "baseline", {"economy.firms": 2000, "labs.*.verticals": verticals}
+    )
+    simulation = econsim.Simulation(scenario, seed=3)
+    simulation.market.update_gates()
+    software = scenario.vertical_names.index("software")
+    for incumbent in (-1, 0, 1):
+        assert (
+            simulation.market.choose_lab(software, Draws(np.random.default_rng(1)), incumbent) < 0
+        )
+    assert simulation.market.race.gate_weights(software).max() == 0.0
+
+
+# ------------------------------------------------------------------ contracts
+
+
+def test_the_churned_count_is_the_running_number_of_churn_events():
+    churn = {
+        "verticals.market.churn": 0.3,
+        "verticals.market.contract_years": 0.5,
+        "verticals.market.cooldown": 100.0,
+    }
+    simulation, results = simulate("bass", {**BASS, **churn})
+    churned = ended(results, "churn")["time"].to_numpy()
+    assert churned.size > 100
+    series = results.timeseries
+    expected = [np.count_nonzero(churned <= t) for t in series["time"].to_list()]
+    assert series["churned"].to_list() == expected
+    assert simulation.market.churned.tolist() == [[churned.size]]
+    market = simulation.market
+    assert np.count_nonzero(market.state == COOLDOWN) == churned.size  # no failed pilots
+    assert np.count_nonzero(market.state == DEPLOYED) == market.deployed.sum()
+
+
+def test_adoption_is_the_deployed_share_of_the_firms_even_of_a_single_firm():
+    simulation, results = simulate(
+        "bass", {"economy.firms": 1, "horizon": 2.0, "verticals.market.p": 5.0}
+    )
+    assert ended(results, "pilot_success").height == 1  # P(no adoption in 2 years) = e^-10
+    assert simulation.market.adoption().tolist() == [[1.0]]
