@@ -217,3 +217,20 @@ def test_a_budget_buys_compute_at_the_price_up_to_the_cap_and_no_money_buys_none
     assert affordable_compute(3e10, 1e10, 2.0) == 2.0
     assert affordable_compute(0.0, 1e10, math.inf) == 0.0
     assert affordable_compute(-5e9, 1e10, math.inf) == 0.0  # debts buy nothing
+
+
+def test_eval_validity_reads_single_precision_validities_as_the_numbers_they_are():
+    # 1 - ρ in single precision would round: the closed form is evaluated in double
+    rho = np.float32([0.35, 0.4, 0.2, 0.15])
+    exact = [r + (1 - r) * 3e5 / (3e5 + 1e6) for r in rho.tolist()]
+    assert eval_validity(rho, 3e5, 1e6).tolist() == pytest.approx(exact, rel=1e-14)
+
+
+def test_the_bass_curve_is_a_double_precision_curve_whatever_the_times_type():
+    t = np.arange(3, 40, 3, dtype=np.float32)
+    decay = [math.exp(-0.41 * x) for x in t.tolist()]
+    exact = [(1 - d) / (1 + 0.38 / 0.03 * d) for d in decay]
+    curve = bass_adoption(t, 0.03, 0.38)
+    assert curve.dtype == np.float64
+    assert curve.tolist() == pytest.approx(exact, rel=1e-12)
+    assert bass_adoption(range(5), 0.0, 0.5).dtype == np.float64  # whole years, nobody starts

@@ -203,3 +203,13 @@ def test_baseline_progress_starts_near_2_8x_a_year():
     yearly = series["sample_efficiency"][-1] / series["sample_efficiency"][0]
     assert yearly == pytest.approx(2.8, rel=0.15)
     assert math.isfinite(yearly)
+
+
+@pytest.mark.parametrize("gamma", [0.0, -0.3, 0.2])
+def test_the_closed_form_reads_single_precision_times_and_computes_in_double(gamma):
+    k, t = 0.4, np.linspace(0.0, 2.0, 9, dtype=np.float32)
+    if gamma == 0:
+        exact = [A0 * math.exp(k * x) for x in t.tolist()]
+    else:
+        exact = [(A0**-gamma - gamma * k * x) ** (-1 / gamma) for x in t.tolist()]
+    assert efficiency_closed_form(t, A0, k, gamma).tolist() == pytest.approx(exact, rel=1e-13)

@@ -1,0 +1,41 @@
+"""The practice ledger on its own: stocks and cumulative books against closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import econsim
+
+
+def fresh_ledger() -> tuple[econsim.Simulation, int]:
+    """A simulation at its start (no firm served yet) and the index of finance."""
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 500})
+    simulation = econsim.Simulation(scenario, seed=1)
+    assert not simulation.ledger.deployed_share.any()
+    return simulation, scenario.vertical_names.index("finance")
+
+
+def test_deliveries_add_to_the_graded_and_received_data_already_there():
+    # internal use flows in at r a year from the start; lumps L1, L2 arrive at 1 and 1.5 years.
+    # After 3 years: graded = r(1 - e^{-3δ})/δ + L1 e^{-2δ} + L2 e^{-1.5δ}, received = 3r + L1 + L2
+    simulation, finance = fresh_ledger()
+    ledger, start = simulation.ledger, simulation.scenario.start
+    r, lumps = 4e8, {1.0: 1e9, 1.5: 3e9}
+    rates = np.zeros((3, ledger.real.shape[1]))
+    rates[1, finance] = r
+    ledger.set_lab_rates(0, start, *rates)
+    for at, episodes in lumps.items():
+        ledger.deliver(0, finance, start + at, episodes)
+    ledger.advance_all(start + 3.0)
+    drift = float(ledger.drift[finance])
+    graded = r * -math.expm1(-3 * drift) / drift
+    graded += sum(episodes * math.exp(-(3 - at) * drift) for at, episodes in lumps.items())
+    corpus = simulation.conditions.verticals.corpus_practice[finance] * math.exp(-3 * drift)
+    assert ledger.graded[0, finance] == pytest.approx(graded, rel=1e-12)
+    assert ledger.real[0, finance] == pytest.approx(corpus + graded, rel=1e-12)
+    assert ledger.received[0, finance] == pytest.approx(3 * r + 4e9, rel=1e-12)
+    assert ledger.licensed[0, finance] == 4e9
+    assert ledger.internal[0, finance] == pytest.approx(3 * r, rel=1e-12)
