@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 import pytest
@@ -76,3 +78,45 @@ def test_each_licence_adds_its_yearly_fee_to_the_labs_licence_bill_at_once():
     lab.pay_licence(start + 3.0, 5e8)
     assert lab.licences == [(start + 2.0, 3e8), (start + 3.0, 5e8)]
     assert lab.licence_costs == 8e8
+
+
+def test_a_new_lab_has_earned_nothing_and_spends_its_funding_on_compute():
+    run = simulation("baseline", {})
+    price = run.scenario.compute.price
+    for lab in run.labs:
+        assert lab.revenue == 0.0
+        assert lab.licence_costs == 0.0
+        assert lab.compute == pytest.approx(lab.spec.finance.funding / price, rel=1e-15)
+
+
+def test_a_labs_first_revenue_is_its_share_of_the_value_created_in_the_first_step():
+    run = simulation("baseline", {"horizon": 1 / 12})
+    run.run()
+    for lab in run.labs:
+        output = run.ledger.output[lab.index].sum()
+        assert output > 0
+        expected = lab.spec.finance.price_share * output * run.scenario.steps_per_year
+        assert lab.revenue == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_labs_own_firms_feed_its_data_by_their_share_of_the_verticals_real_firms():
+    # firm shares are weights: tripled, they describe the same economy. The lab runs 2,000
+    # of finance's s/Σs · N real firms; its cell then gains that share of the vertical's
+    # recorded task volume V (τ + (1 - τ) actuation) every year, at full consent
+    base = econsim.load_scenario("baseline", {})
+    tripled = {
+        f"verticals.{name}.firm_share": 3 * spec.firm_share for name, spec in base.verticals.items()
+    }
+    run = simulation("baseline", {"labs.frontier.operations": {"finance": 2000.0}, **tripled})
+    scenario, ledger = run.scenario, run.ledger
+    weights = [spec.firm_share for spec in scenario.verticals.values()]
+    finance, spec = scenario.vertical_names.index("finance"), scenario.verticals["finance"]
+    actuation = scenario.capability.actuation
+    level = actuation.initial + (actuation.ceiling - actuation.initial) / (
+        1 + math.exp(-actuation.rate * (scenario.start - actuation.midpoint))
+    )
+    share = 2000.0 / (scenario.economy.real_firms * weights[finance] / sum(weights))
+    yearly = share * spec.volume * (spec.tokenizability + (1 - spec.tokenizability) * level)
+    ledger.advance_all(scenario.start + 1.0)
+    assert ledger.operated[0, finance] == pytest.approx(yearly, rel=1e-12)
+    assert ledger.operated[1, finance] == 0.0

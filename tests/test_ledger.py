@@ -39,3 +39,14 @@ def test_deliveries_add_to_the_graded_and_received_data_already_there():
     assert ledger.received[0, finance] == pytest.approx(3 * r + 4e9, rel=1e-12)
     assert ledger.licensed[0, finance] == 4e9
     assert ledger.internal[0, finance] == pytest.approx(3 * r, rel=1e-12)
+
+
+def test_the_deployer_flags_are_booleans_from_the_start():
+    simulation, finance = fresh_ledger()
+    ledger = simulation.ledger
+    assert ledger.deployer.dtype == np.bool_
+    assert not ledger.deployer.any()
+    flags = [v == finance for v in range(ledger.deployer.shape[1])]
+    ledger.set_deployer(1, simulation.scenario.start, flags)
+    assert ledger.deployer.dtype == np.bool_
+    assert ledger.deployer[1].tolist() == flags

@@ -5,12 +5,14 @@ Small worlds and short horizons: mutation testing reruns these thousands of time
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import polars as pl
 import pytest
 
 import econsim
-from econsim.agents.market import COOLDOWN, DEPLOYED
+from econsim.agents.market import COOLDOWN, DEPLOYED, size_weight
 from econsim.engine import Simulation
 from econsim.model.diffusion import smooth_step
 from econsim.results import Results
@@ -197,3 +199,18 @@ def test_adoption_is_the_deployed_share_of_the_firms_even_of_a_single_firm():
     )
     assert ended(results, "pilot_success").height == 1  # P(no adoption in 2 years) = e^-10
     assert simulation.market.adoption().tolist() == [[1.0]]
+
+
+def test_a_vertical_without_firms_leaves_the_size_weights_alone_and_warns_nothing():
+    # 20 firms over 10 verticals: the largest remainders leave some verticals empty
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 20})
+    world, elasticity = econsim.Simulation(scenario, seed=3).world, 0.5
+    counts = world.firm_counts()
+    assert (counts == 0).any()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of an empty slice
+        found = size_weight(world, elasticity)
+    weight = world.firm_size**elasticity
+    totals = np.bincount(world.firm_vertical, weights=weight, minlength=counts.size)
+    means = totals / np.maximum(counts, 1)
+    assert found == pytest.approx(weight / means[world.firm_vertical], rel=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Context, Decimal
 
 import numpy as np
 import pytest
@@ -234,3 +235,27 @@ def test_the_bass_curve_is_a_double_precision_curve_whatever_the_times_type():
     assert curve.dtype == np.float64
     assert curve.tolist() == pytest.approx(exact, rel=1e-12)
     assert bass_adoption(range(5), 0.0, 0.5).dtype == np.float64  # whole years, nobody starts
+
+
+def test_steering_reads_single_precision_validities_and_computes_in_double():
+    # ρ · ln(A'/A) in single precision would round before the exponential
+    validity = np.float32([0.35, 0.2, 0.15, 0.9])
+    exact = [2.0 * math.exp(v * math.log(3.7 / 1.3)) for v in validity.tolist()]
+    assert steered_efficiency([2.0] * 4, validity, 1.3, 3.7).tolist() == pytest.approx(
+        exact, rel=1e-14
+    )
+
+
+def test_the_smooth_step_is_a_double_precision_ramp_whatever_the_inputs_type():
+    x = np.float32([-0.07, -0.03, 0.01, 0.045, 0.09])
+    z = [(v + 0.1) / 0.2 for v in x.tolist()]
+    steps = smooth_step(x, 0.1)
+    assert steps.dtype == np.float64
+    assert steps.tolist() == pytest.approx([s * s * (3 - 2 * s) for s in z], rel=1e-14)
+
+
+@pytest.mark.parametrize(("decay", "dt"), [(1.0, 1e-8), (1e-8, 1.0)])  # δ·dt exactly 1e-8
+def test_the_decay_factor_at_the_series_boundary_is_the_double_nearest_the_exponential(decay, dt):
+    assert decay * dt == 1e-8
+    nearest = float((-Decimal(decay) * Decimal(dt)).exp(Context(prec=40)))
+    assert accrue(1.0, 0.0, decay, dt) == nearest

@@ -213,3 +213,30 @@ def test_the_closed_form_reads_single_precision_times_and_computes_in_double(gam
     else:
         exact = [(A0**-gamma - gamma * k * x) ** (-1 / gamma) for x in t.tolist()]
     assert efficiency_closed_form(t, A0, k, gamma).tolist() == pytest.approx(exact, rel=1e-13)
+
+
+@pytest.mark.parametrize(("beta", "lam", "dt"), [(0.8, 0.5, 0.1), (0.5, 0.7, 0.05)])
+def test_fast_research_is_followed_to_its_closed_form_within_one_step(beta, lam, dt):
+    # ln A grows at 16-30 a year: one call must take many small sub-steps, not one big one
+    productivity, automated = 10.0, 4.0
+    k = automated_growth_constant(productivity, lam, automated)
+    exact = float(efficiency_closed_form(dt, A0, k, lam - beta))
+    assert exact > 3 * A0
+    after = advance_efficiency(A0, dt, 0.0, automated, productivity, beta, lam, CEILING)
+    assert after == pytest.approx(exact, rel=1e-11)
+
+
+def test_without_an_ai_research_vertical_only_humans_do_research():
+    # nothing is marked ai_research: no model does research, however much compute a lab buys
+    scenario = econsim.load_scenario(
+        "baseline",
+        {"economy.firms": 500, "horizon": 1, "verticals.ai_research.ai_research": False},
+    )
+    assert scenario.research_vertical == -1
+    research = scenario.labs["frontier"].research
+    assert research.automation > 0
+    series = frontier(scenario)["software"]
+    assert series["compute"].min() > 0
+    years = series["time"].to_numpy() - scenario.start
+    humans = research.humans * np.exp(research.human_growth * years)
+    assert series["researchers"].to_numpy() == pytest.approx(humans, rel=1e-12)
