@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 import econsim
+from econsim.model.diffusion import capture_share
 
 
 def fresh_ledger() -> tuple[econsim.Simulation, int]:
@@ -50,3 +52,39 @@ def test_the_deployer_flags_are_booleans_from_the_start():
     ledger.set_deployer(1, simulation.scenario.start, flags)
     assert ledger.deployer.dtype == np.bool_
     assert ledger.deployer[1].tolist() == flags
+
+
+def test_the_capture_share_reads_single_precision_tokenizability_as_the_numbers_it_is():
+    # τ + (1 - τ) a for float32 τ below 1/2, where 1 - τ is not a float32: the exact value,
+    # from the rationals the inputs are, against the double-precision result
+    tau = np.array([0.1, 0.2, 0.35, 0.45], dtype=np.float32)
+    actuation = 0.6
+    share = capture_share(tau, actuation)
+    assert share.dtype == np.float64
+    exact = [
+        float(Fraction(float(t)) + (1 - Fraction(float(t))) * Fraction(actuation)) for t in tau
+    ]
+    assert share == pytest.approx(exact, rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("length", [-1, 1])
+def test_a_capability_row_of_the_wrong_length_is_refused(length):
+    # one capability per vertical: a short row would leave a vertical's capability stale,
+    # a long one would be read as if it fitted
+    simulation, _ = fresh_ledger()
+    ledger, start = simulation.ledger, simulation.scenario.start
+    verticals = ledger.real.shape[1]
+    with pytest.raises(ValueError, match="zip"):
+        ledger.set_capability(0, start, [0.5] * (verticals + length))
+
+
+@pytest.mark.parametrize("rates", ["synthetic", "internal", "operations"])
+@pytest.mark.parametrize("length", [-1, 1])
+def test_a_row_of_lab_rates_of_the_wrong_length_is_refused(rates, length):
+    simulation, _ = fresh_ledger()
+    ledger, start = simulation.ledger, simulation.scenario.start
+    verticals = ledger.real.shape[1]
+    row = {name: [0.0] * verticals for name in ("synthetic", "internal", "operations")}
+    row[rates] = [0.0] * (verticals + length)
+    with pytest.raises(ValueError, match="zip"):
+        ledger.set_lab_rates(0, start, **row)

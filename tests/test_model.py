@@ -259,3 +259,36 @@ def test_the_decay_factor_at_the_series_boundary_is_the_double_nearest_the_expon
     assert decay * dt == 1e-8
     nearest = float((-Decimal(decay) * Decimal(dt)).exp(Context(prec=40)))
     assert accrue(1.0, 0.0, decay, dt) == nearest
+
+
+def test_grounded_synthetic_data_reads_single_precision_real_data_and_coupling_exactly():
+    # κ·R and 1 - μ in single precision would round: σ (1 - μ) min(S, κ R) is evaluated in double
+    real = np.float32([1234.567, 0.1, 3.3, 77.7])
+    capped = grounded_synthetic(1e12, real, 0.8, 0.25, grounding=0.3)  # the cap κ·R binds
+    assert capped.tolist() == pytest.approx([0.6 * 0.3 * r for r in real.tolist()], rel=1e-14)
+    coupling = np.float32([0.1, 0.35, 0.2, 0.45])
+    share = grounded_synthetic(5e5, 1e6, 0.9, coupling, grounding=2.0)  # S binds
+    exact = [0.9 * (1 - m) * 5e5 for m in coupling.tolist()]
+    assert share.tolist() == pytest.approx(exact, rel=1e-14)
+
+
+def test_a_transfer_matrix_over_numbered_verticals_weighs_every_distinct_pair_alike():
+    assert transfer_matrix(3, 0.1).tolist() == [[0.0, 0.1, 0.1], [0.1, 0.0, 0.1], [0.1, 0.1, 0.0]]
+    assert transfer_matrix(1, 0.3).tolist() == [[0.0]]
+
+
+def test_the_proxy_reads_single_precision_validities_as_the_numbers_they_are():
+    # 1 - ρ in single precision would round: ρ C + (1 - ρ) C_talk is evaluated in double
+    rho = np.float32([0.35, 0.2, 0.15, 0.4])
+    exact = [r * 0.2 + (1 - r) * 0.9 for r in rho.tolist()]
+    assert proxy_score([0.2] * 4, [0.9] * 4, rho).tolist() == pytest.approx(exact, rel=1e-14)
+
+
+def test_the_learning_curve_reads_single_precision_data_and_scales_as_the_numbers_they_are():
+    # ln x and ln K in single precision would round the log-odds by about 1e-7
+    x = np.float32([3.7, 45.3, 123.4, 987.6])
+    exact = [1 / (1 + (100.0 / v) ** 0.8) for v in x.tolist()]
+    assert learning_curve(x, 100.0, 0.8).tolist() == pytest.approx(exact, rel=1e-13)
+    scale = np.float32([3.7, 45.3, 123.4, 987.6])
+    exact = [1 / (1 + (k / 100.0) ** 0.8) for k in scale.tolist()]
+    assert learning_curve(100.0, scale, 0.8).tolist() == pytest.approx(exact, rel=1e-13)

@@ -112,3 +112,92 @@ def test_verticals_are_rows_of_their_own_mix():
     both = coverage(mix, [1e3, 1e5])
     assert both[0] == pytest.approx(coverage(task_mix(100, 1.2), 1e3)[0])
     assert both[1] == pytest.approx(coverage(task_mix(200_000, 0.9), 1e5)[0])
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"environments": 1, "worth": 1.0, "grounding": 2.0},
+        {"synthetic": 600.0, "worth": 0.5, "grounding": 2.0},
+        {"synthetic": 600.0, "environments": 3, "grounding": 2.0},
+        {"synthetic": 600.0, "environments": 3, "worth": 0.5},
+    ],
+    ids=["no synthetic episodes", "no environments", "no worth", "no grounding"],
+)
+def test_synthetic_data_counts_only_with_its_episodes_environments_worth_and_grounding(given):
+    # 40 types, one by one, with Poisson means under 100: the sum over every type is exact
+    w = exact_popularity(40, 1.0)
+    plain = sum(w[k] * exact_skill(200.0 * w[k], 3.0, 30.0, 0.5) for k in range(40))
+    got = capability(task_mix(40, 1.0), 200.0, 3.0, 30.0, 0.5, **given)
+    assert got[0] == pytest.approx(plain, rel=1e-12)
+
+
+def test_whole_numbers_of_synthetic_episodes_and_environments_count_as_the_numbers_they_are():
+    # 3 environments share 600 synthetic episodes: 200 on each of the 3 most popular types
+    w = exact_popularity(40, 1.0)
+    exact = sum(
+        w[k] * exact_skill(200.0 * w[k], 3.0, 30.0, 0.5, 200.0 if k < 3 else 0.0, 0.5, 2.0)
+        for k in range(40)
+    )
+    got = capability(task_mix(40, 1.0), 200, 3, 30, 0.5, 600, 3, 0.5, 2)
+    assert got[0] == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        {"worth": 1.0, "grounding": 2.0},
+        {"synthetic": 600.0, "grounding": 2.0},
+        {"synthetic": 600.0, "worth": 0.5},
+    ],
+    ids=["no synthetic episodes", "no worth", "no grounding"],
+)
+def test_a_types_synthetic_episodes_count_only_with_their_worth_and_grounding(given):
+    for mean in (0.4, 5.0, 60.0):
+        assert expected_skill(mean, 3.0, 30.0, 0.5, **given) == pytest.approx(
+            exact_skill(mean, 3.0, 30.0, 0.5), rel=1e-12
+        )
+
+
+def test_single_precision_mean_counts_are_read_as_the_numbers_they_are():
+    # ln λ in single precision would round the Poisson weights by about 1e-7
+    means = np.float32([0.37, 3.3, 29.7, 77.7])
+    exact = [exact_skill(m, 3.0, 30.0, 0.5) for m in means.tolist()]
+    assert expected_skill(means, 3.0, 30.0, 0.5).tolist() == pytest.approx(exact, rel=1e-12)
+
+
+@pytest.mark.parametrize(("envs", "synthetic"), [(1, 600.0), (3, 0.9)])
+def test_one_environment_or_less_than_one_synthetic_episode_already_counts(envs, synthetic):
+    w = exact_popularity(40, 1.0)
+    per_type = synthetic / envs
+    exact = sum(
+        w[k] * exact_skill(200.0 * w[k], 3.0, 30.0, 0.5, per_type if k < envs else 0.0, 0.5, 2.0)
+        for k in range(40)
+    )
+    got = capability(task_mix(40, 1.0), 200.0, 3.0, 30.0, 0.5, synthetic, envs, 0.5, 2.0)
+    assert got[0] == pytest.approx(exact, rel=1e-12)
+
+
+def test_half_an_environment_covers_exactly_half_of_the_only_type():
+    # so much grounded synthetic data that a seen type is mastered, and an unseen type
+    # stays at 0: on a vertical of one type, C = E · P(n ≥ 1) for E ≤ 1 environment
+    got = capability(task_mix(1, 1.0), 2.0, 1.0, 1e6, 20.0, 1e9, 0.5, 1.0, 1e12)
+    assert got[0] == pytest.approx(0.5 * -np.expm1(-2.0), rel=1e-14, abs=0.0)
+
+
+@pytest.mark.parametrize("mean", [1e-9, 1e-8, 3e-7])
+def test_the_rarest_types_earn_skill_at_the_rate_they_are_seen(mean):
+    # P(n ≥ 2) = O(mean²): the expectation is mean · L(A) to a relative mean
+    assert expected_skill(mean, 7.0, 100.0, 0.8) == pytest.approx(
+        exact_skill(mean, 7.0, 100.0, 0.8), rel=1e-6, abs=0.0
+    )
+
+
+EDGES = (1e-6, 0.1, 1.0, 10.0)  # and 100.0, past which a normal approximation takes over
+
+
+@pytest.mark.parametrize("mean", [*EDGES, *(np.nextafter(edge, np.inf) for edge in EDGES), 100.0])
+def test_means_on_and_just_past_each_sums_edge_get_the_poisson_expectation(mean):
+    assert expected_skill(mean, 7.0, 100.0, 0.8) == pytest.approx(
+        exact_skill(mean, 7.0, 100.0, 0.8), rel=1e-12
+    )
