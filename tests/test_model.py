@@ -292,3 +292,10 @@ def test_the_learning_curve_reads_single_precision_data_and_scales_as_the_number
     scale = np.float32([3.7, 45.3, 123.4, 987.6])
     exact = [1 / (1 + (k / 100.0) ** 0.8) for k in scale.tolist()]
     assert learning_curve(100.0, scale, 0.8).tolist() == pytest.approx(exact, rel=1e-13)
+
+
+def test_less_than_one_effective_episode_already_teaches_something():
+    # 1 / (1 + (K/x)^α) with K = 2, α = 1: (K/x) = 8, 4, 2 for x = 1/4, 1/2, 1
+    assert learning_curve([0.25, 0.5, 1.0, 0.0], 2.0, 1.0).tolist() == pytest.approx(
+        [1 / 9, 1 / 5, 1 / 3, 0.0], rel=1e-15
+    )

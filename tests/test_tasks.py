@@ -29,8 +29,9 @@ def exact_skill(mean, efficiency, scale, slope, synthetic=0.0, worth=0.0, ground
 
 
 @pytest.mark.parametrize(
-    ("types", "tail"), [(10, 1.0), (1000, 0.8), (100_000, 1.0), (1_000_000, 1.2), (5000, 0.0)]
-)
+    ("types", "tail"),
+    [(10, 1.0), (70, 1.0), (1000, 0.8), (100_000, 1.0), (1_000_000, 1.2), (5000, 0.0)],
+)  # 70: a tail shorter than one bucket
 @pytest.mark.parametrize("episodes", [1e2, 1e4, 1e6, 1e8])
 def test_bucketed_coverage_matches_the_sum_over_every_type(types, tail, episodes):
     w = exact_popularity(types, tail)
