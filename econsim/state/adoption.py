@@ -127,18 +127,13 @@ class AdoptionRace:
         self._stale.add(vertical_of[firm])
         if self.graph is None:
             return
-        # the hot path of diffusion on a graph: _hazard inlined, locals for attributes
-        counts, idle, base, inverse = (
-            self._deployed_neighbours, self._idle, self._base, self._inverse_degree
-        )  # fmt: skip
-        p, q, lo, trees, stale = self._p, self._q, self.lo, self.trees, self._stale
+        counts, idle = self._deployed_neighbours, self._idle
         for other in self._indices[self._indptr[firm] : self._indptr[firm + 1]]:
-            count = counts[other] + delta
-            counts[other] = count
+            counts[other] += delta
             if idle[other]:
                 v = vertical_of[other]
-                trees[v].set(other - lo[v], base[other] * (p[v] + q[v] * (count * inverse[other])))
-                stale.add(v)
+                self.trees[v].set(other - self.lo[v], self._hazard(other, v))
+                self._stale.add(v)
 
     def refresh(self, vertical: int, best_score: float | None, only_score: bool = False) -> None:
         """Recompute the gate of every firm in a vertical (vectorised).
@@ -148,12 +143,11 @@ class AdoptionRace:
         gate's half-width.
         """
         score = best_score if best_score is not None else -np.inf
+        previous, self._score[vertical] = self._score[vertical], score
         # the smallest gap, computed as smooth_step will: at or above the width, z is 1
-        narrowest = min(score, self._score[vertical]) - self._highest_threshold[vertical]
+        narrowest = min(score, previous) - self._highest_threshold[vertical]
         if only_score and narrowest >= self.gate_width:
-            self._score[vertical] = score
             return
-        self._score[vertical] = score
         lo, n = self.lo[vertical], self.counts[vertical]
         firms = slice(lo, lo + n)
         gap = score - self.world.firm_threshold[firms]
