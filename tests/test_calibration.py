@@ -16,7 +16,7 @@ from econsim.experiments.calibration import (
     corpora,
     horizon_capability,
 )
-from econsim.experiments.calibration.__main__ import markdown, tables
+from econsim.experiments.calibration.__main__ import main, markdown, tables
 from econsim.experiments.calibration.horizons import success_slope
 from econsim.experiments.calibration.observations import FIT_UNTIL
 
@@ -119,3 +119,10 @@ def test_the_table_renders_as_markdown(views):
     text = markdown(views)
     assert text.count("\n") == len(views["baseline"]) + 1
     assert "✓" in text and "✗" in text
+
+
+def test_an_unknown_calibration_command_is_refused_without_running_anything(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["tabel"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'tabel'" in capsys.readouterr().err

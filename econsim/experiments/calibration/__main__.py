@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import argparse
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -64,9 +64,11 @@ def markdown(views: Mapping[str, pl.DataFrame]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Print the table, fit the fitted parameters, or print the derived corpora."""
-    command = argv[0] if argv else "table"
+    parser = argparse.ArgumentParser(prog="python -m econsim.experiments.calibration")
+    parser.add_argument("command", nargs="?", default="table", choices=("table", "fit", "corpora"))
+    command = parser.parse_args(argv).command  # a wrong command exits 2 with the choices
     if command == "fit":
         for key, value in fit().items():
             print(f"{key} = {value:.4g}")
@@ -78,4 +80,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
