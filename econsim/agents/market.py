@@ -1,8 +1,8 @@
-"""Firms: adoption, pilots, deployments and contracts as timed SimPy events.
+"""Firms: adoption, pilots, deployments and contracts as timed events.
 
 There is no process per firm. The next adoption comes from the adoption race; every
-pilot end, contract end and cool-down is one SimPy timeout whose callback moves that
-firm on. States: idle → piloting → deployed → (renewing | churned → cool-down → idle);
+candidate adoption, pilot end, contract end and cool-down is one timer on the
+:class:`~econsim.agents.calendar.FirmClock` whose handler moves that firm on. States: idle → piloting → deployed → (renewing | churned → cool-down → idle);
 a failed pilot also cools down. Data follows the firm to the lab that serves it.
 """
 
@@ -14,7 +14,6 @@ from array import array
 from collections.abc import Sequence
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
 
 from econsim.agents.calendar import FirmClock
@@ -235,13 +234,13 @@ class Market:
             return
         self._token += 1
         self._bound = rate * _HEADROOM
-        if rate > 0.0:
-            wait = self._adoption_draws.exponential() / self._bound
-            timer = self.env.timeout(wait, value=self._token)
-            timer.callbacks.append(self._on_candidate)
+        if rate > 0.0:  # a firm timer, keyed by the token rather than a firm
+            self._after(
+                self._adoption_draws.exponential() / self._bound, self._token, self._on_candidate
+            )
 
-    def _on_candidate(self, event: simpy.Event) -> None:
-        if event.value != self._token:
+    def _on_candidate(self, token: int) -> None:
+        if token != self._token:
             return
         accept = self._adoption_draws.uniform() * self._bound / self.race.total_rate()
         if accept < 1.0:  # given acceptance, `accept` is uniform on [0, 1): reuse it
