@@ -33,11 +33,11 @@ class FirmClock(simpy.Environment):
         self._firms: list[tuple[float, int, int, FirmHandler]] = []  # (time, order, firm, fn)
         self._order = count()
         bins = max(1, math.ceil((end - start) / bin_width))
-        self._starts = [start + k * bin_width for k in range(bins + 1)] + [math.inf]
+        self._starts = [start + k * bin_width for k in range(bins + 1)]
         self._origin, self._width = start, bin_width
         self._bins: list[list[tuple[float, int, int, FirmHandler]]] = [[] for _ in self._starts]
         self._open = 0  # the bins up to this one are in the heap
-        self._opens_next = self._starts[1]
+        self._open_bin(0)
 
     def after(self, delay: float, firm: int, handler: FirmHandler) -> None:
         """Call ``handler(firm)`` ``delay`` from now; never past the run's end."""
@@ -45,35 +45,31 @@ class FirmClock(simpy.Environment):
         if when > self.end:
             return
         entry = (when, next(self._order), firm, handler)
-        k = self._bin(when)
-        if k <= self._open:
-            heappush(self._firms, entry)
-        else:
+        k = int((when - self._origin) / self._width)  # at most the last bin: when <= end
+        if k > self._open and self._starts[k] > when:  # the division rounded up
+            k -= 1
+        if k > self._open:
             self._bins[k].append(entry)
+        else:
+            heappush(self._firms, entry)
 
     def step(self) -> None:
         """Run the next firm timer or SimPy event, whichever is due first."""
-        queue, firms = self._queue, self._firms  # SimPy's heap of (time, priority, id, event)
-        soonest = queue[0][0] if queue else math.inf
-        while self._opens_next <= min(soonest, firms[0][0] if firms else math.inf):
-            self._open_bin()
-        if firms and firms[0][0] < soonest:
+        firms, queue = self._firms, self._queue  # SimPy's heap of (time, priority, id, event)
+        if firms and (not queue or firms[0][0] < queue[0][0]):
             self._now, _, firm, handler = heappop(firms)
             handler(firm)
         else:
             super().step()
 
-    def _bin(self, when: float) -> int:
-        """The last bin starting at or before ``when``."""
-        starts = self._starts
-        k = min(int((when - self._origin) / self._width), len(starts) - 2)
-        while starts[k] > when:
-            k -= 1
-        return k
+    def _open_bin(self, k: int) -> None:
+        """Bin ``k`` begins: its timers join the heap, and the next bin's opening with them.
 
-    def _open_bin(self) -> None:
-        self._open += 1
-        self._opens_next = self._starts[self._open + 1]
-        waiting, self._bins[self._open] = self._bins[self._open], []
+        The opening is itself a timer, ahead of any timer at the same instant (order -1).
+        """
+        self._open = k
+        waiting, self._bins[k] = self._bins[k], []
+        if k + 1 < len(self._starts):
+            waiting.append((self._starts[k + 1], -1, k + 1, self._open_bin))
         self._firms.extend(waiting)
         heapify(self._firms)

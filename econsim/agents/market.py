@@ -2,8 +2,9 @@
 
 There is no process per firm. The next adoption comes from the adoption race; every
 candidate adoption, pilot end, contract end and cool-down is one timer on the
-:class:`~econsim.agents.calendar.FirmClock` whose handler moves that firm on. States: idle → piloting → deployed → (renewing | churned → cool-down → idle);
-a failed pilot also cools down. Data follows the firm to the lab that serves it.
+:class:`~econsim.agents.calendar.FirmClock` whose handler moves that firm on.
+States: idle → piloting → deployed → (renewing | churned → cool-down → idle); a
+failed pilot also cools down. Data follows the firm to the lab that serves it.
 """
 
 from __future__ import annotations
