@@ -126,11 +126,13 @@ def expected_skill(
     mean, efficiency, scale, slope, synthetic, worth = (a.ravel() for a in arrays)
     out = np.zeros(mean.size)
 
+    plain = grounding == 0.0 or not np.any((worth != 0.0) & (synthetic != 0.0))
+
     def skill(pick: NDArray[np.bool_], n: Array) -> Array:
         """Skill on the picked types after ``n ≥ 1`` real episodes, shape (picked, counts)."""
-        extra = worth[pick, None] * np.minimum(synthetic[pick, None], grounding * n)
-        data = efficiency[pick, None] * (n + extra)
-        return learning_curve(data, scale[pick, None], slope[pick, None])
+        if not plain:  # else every type's synthetic term is 0
+            n = n + worth[pick, None] * np.minimum(synthetic[pick, None], grounding * n)
+        return learning_curve(efficiency[pick, None] * n, scale[pick, None], slope[pick, None])
 
     rare = (mean > 0) & (mean < _RARE)
     out[rare] = mean[rare] * skill(rare, np.ones((rare.sum(), 1)))[:, 0]  # P(n = 1) ≈ mean
