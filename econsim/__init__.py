@@ -14,6 +14,7 @@ engine, polars or numpy.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,11 +34,13 @@ _WHERE = {
     "load_scenario": "econsim.scenario",
 }
 __all__ = [
+    "COMPILED_MODULES",
     "Results",
     "Scenario",
     "ScenarioError",
     "Simulation",
     "bundled_scenarios",
+    "compiled",
     "load_scenario",
     "read_provenance",
     "read_results",
@@ -49,3 +52,23 @@ def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'econsim' has no attribute {name!r}")
+
+
+# Built with mypyc when asked for at install (pyproject's mypyc hook lists the same files).
+COMPILED_MODULES = (
+    "econsim.agents.calendar",
+    "econsim.agents.market",
+    "econsim.model.accrual",
+    "econsim.model.diffusion",
+    "econsim.state.adoption",
+    "econsim.state.ledger",
+    "econsim.state.recorder",
+    "econsim.state.sumtree",
+    "econsim.world.streams",
+)
+
+
+def compiled() -> bool:
+    """Whether the per-event modules run compiled (results are the same either way)."""
+    spec = importlib.util.find_spec("econsim.agents.market")  # found, not imported
+    return spec is not None and not str(spec.origin).endswith(".py")

@@ -98,7 +98,7 @@ class Market:
 
     def on_learned(self, lab: LabAgent) -> None:
         """A deployed model learned between releases: pilots and renewals see it now."""
-        self._real[lab.index] = lab.model.real.tolist()
+        self._capability[lab.index] = lab.model.real.tolist()
 
     def refresh(self, now: float) -> None:
         """Parameters or benchmark scores changed: read them again, every gate anew."""
@@ -128,7 +128,7 @@ class Market:
         self._lead = list(zip(p.lead_time_median.tolist(), p.lead_time_sigma.tolist(), strict=True))
         self._success, self._churn_rate = p.pilot_success.tolist(), p.churn.tolist()
         self._contract, self._cooldown = p.contract_years.tolist(), p.cooldown.tolist()
-        self._real = [lab.model.real.tolist() for lab in self.labs]
+        self._capability = [lab.model.real.tolist() for lab in self.labs]
         self._lead_factor = [
             [
                 lab.spec.conquest.lead_time_factor if deployer else 1.0
@@ -333,5 +333,5 @@ class Market:
     def _fit(self, firm: int, lab: int) -> float:
         """How well the lab's model really does this firm's work: s(C - θ)."""
         v = self.vertical_of[firm]
-        real = self._real[lab][v]
+        real = self._capability[lab][v]
         return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)

@@ -106,19 +106,68 @@ class PracticeLedger:
         """One quantity of every cell as a (labs, verticals) array."""
         return np.array([[getattr(cell, name) for cell in row] for row in self.cells])
 
-    # read-only array views, by the names the rest of the model uses
-    real = property(lambda self: self.column("real"))
-    graded = property(lambda self: self.column("graded"))
-    operated = property(lambda self: self.column("operated"))
-    synthetic = property(lambda self: self.column("synthetic"))
-    received = property(lambda self: self.column("received"))
-    licensed = property(lambda self: self.column("licensed"))
-    generated = property(lambda self: self.column("generated"))
-    consented = property(lambda self: self.column("consented"))
-    internal = property(lambda self: self.column("internal"))
-    output = property(lambda self: self.column("output"))
-    deployed_share = property(lambda self: self.column("deployed"))
-    consent = property(lambda self: self.column("consent"))
+    # read-only array views, by the names the rest of the model uses (as properties,
+    # not assigned lambdas, so that mypyc can compile the class)
+
+    @property
+    def real(self) -> FloatArray:
+        """Practice stock (decaying episodes), per (lab, vertical)."""
+        return self.column("real")
+
+    @property
+    def graded(self) -> FloatArray:
+        """Stock of graded outcomes, per (lab, vertical)."""
+        return self.column("graded")
+
+    @property
+    def operated(self) -> FloatArray:
+        """Cumulative episodes from the lab's own operations, per (lab, vertical)."""
+        return self.column("operated")
+
+    @property
+    def synthetic(self) -> FloatArray:
+        """Synthetic (RL environment) stock, per (lab, vertical)."""
+        return self.column("synthetic")
+
+    @property
+    def received(self) -> FloatArray:
+        """Cumulative episodes received, per (lab, vertical)."""
+        return self.column("received")
+
+    @property
+    def licensed(self) -> FloatArray:
+        """Cumulative episodes licensed from holders, per (lab, vertical)."""
+        return self.column("licensed")
+
+    @property
+    def generated(self) -> FloatArray:
+        """Cumulative episodes customers generated, per (lab, vertical)."""
+        return self.column("generated")
+
+    @property
+    def consented(self) -> FloatArray:
+        """Cumulative consented customer episodes, per (lab, vertical)."""
+        return self.column("consented")
+
+    @property
+    def internal(self) -> FloatArray:
+        """Cumulative episodes from internal use, per (lab, vertical)."""
+        return self.column("internal")
+
+    @property
+    def output(self) -> FloatArray:
+        """Cumulative AI output (USD), per (lab, vertical)."""
+        return self.column("output")
+
+    @property
+    def deployed_share(self) -> FloatArray:
+        """Task-volume share of the deployed firms served, per (lab, vertical)."""
+        return self.column("deployed")
+
+    @property
+    def consent(self) -> FloatArray:
+        """Consent rate in force, per (lab, vertical)."""
+        return self.column("consent")
 
     # ------------------------------------------------------------ time
 
