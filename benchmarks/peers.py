@@ -22,7 +22,7 @@ from pathlib import Path
 
 ECONSIM = """
 import sys, time
-from econsim import Simulation, load_scenario  # imports are not the run's time
+from econsim import Simulation, compiled, load_scenario  # imports are not the run's time
 import econsim.world.firms as firms
 graph_seconds = 0.0
 build_graph = firms.build_supply_graph
@@ -44,7 +44,8 @@ results = simulation.run()
 ran = time.perf_counter()
 adopters = int(results.timeseries["deployed"][-1])
 seconds = ran - clock - graph_seconds
-print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f}")
+engine = "compiled" if compiled() else "python"
+print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f} engine={engine}")
 """
 PEERS = {
     "bass_simpy_events.py": ["--style", "callbacks"],
@@ -54,7 +55,8 @@ PEERS = {
 
 def run(command: list[str]) -> dict[str, str]:
     """One fresh process; its last line ``key=value ...``."""
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    here = Path(__file__).resolve().parent  # not the repository root: see benchmarks/run.py
+    done = subprocess.run(command, cwd=here, check=True, capture_output=True, text=True)
     fields = done.stdout.strip().splitlines()[-1].split()
     return dict(field.split("=", 1) for field in fields)
 
@@ -77,12 +79,17 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    args.peers = args.peers.resolve()
     seconds: dict[tuple[int, str], list[float]] = {}
+    engine = "?"
     for n in args.sizes:
         for repeat in range(args.repeats):
             for name, command in commands(args.peers, n, seed=repeat + 1).items():
-                seconds.setdefault((n, name), []).append(float(run(command)["seconds"]))
+                fields = run(command)
+                seconds.setdefault((n, name), []).append(float(fields["seconds"]))
+                engine = fields.get("engine", engine)
     names = list(commands(args.peers, 1, 1))
+    print(f"econsim engine: {engine}; medians of {args.repeats}, seconds\n")
     print("| firms | " + " | ".join(names) + " | econsim / simpy events |")
     print("|---:|" + "---:|" * (len(names) + 1))
     for n in args.sizes:

@@ -16,10 +16,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
 CHILD = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
-from econsim import Simulation, load_scenario  # imports are not the run's time
+from econsim import Simulation, compiled, load_scenario  # imports are not the run's time
 scenario_name, firms, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 clock = time.perf_counter()
 scenario = load_scenario(scenario_name, {"economy.firms": firms})
@@ -35,6 +36,7 @@ print(json.dumps({
     "build_s": built - clock, "run_s": ran - built, "write_s": written - ran,
     "wall_s": written - clock, "events_per_s": len(simulation.log) / (ran - built),
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "engine": "compiled" if compiled() else "pure Python",
 }))
 """
 
@@ -43,6 +45,7 @@ def measure(scenario: str, firms: int, seed: int) -> dict[str, float]:
     """One run in a fresh process."""
     done = subprocess.run(
         [sys.executable, "-c", CHILD, scenario, str(firms), str(seed)],
+        cwd=HERE,  # not the repository root, whose sources would shadow an installed build
         check=True,
         capture_output=True,
         text=True,
@@ -58,7 +61,7 @@ def table(rows: list[dict[str, float]]) -> str:
     ]
     for firms in sorted({int(r["firms"]) for r in rows}):
         runs = [r for r in rows if r["firms"] == firms]
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "engine"}
         lines.append(
             f"| {firms:,} | {med['events']:,.0f} | {med['build_s']:.2f} | {med['run_s']:.2f} "
             f"| {med['write_s']:.2f} | {med['wall_s']:.2f} | {med['events_per_s']:,.0f} "
@@ -80,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.repeat):
             rows.append(measure(args.scenario, firms, args.seed))
             print(f"  {firms:>9,} firms: {rows[-1]['wall_s']:.2f} s", file=sys.stderr)
-    print(f"scenario {args.scenario}, seed {args.seed}, median of {args.repeat}\n")
+    engine = rows[0]["engine"]
+    print(f"scenario {args.scenario}, seed {args.seed}, median of {args.repeat}, {engine} engine\n")
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
