@@ -38,6 +38,9 @@ assert econsim.compiled() == (sys.argv[1] == "compiled"), "wrong build on the pa
 for name in econsim.bundled_scenarios():
     scenario = econsim.load_scenario(name, {{"economy.firms": {firms}}})
     results = econsim.simulate(scenario, seed={seed})
+    assert results.manifest["platform"]["engine"] == {{"compiled": "compiled"}}.get(
+        sys.argv[1], "pure Python"
+    )
     results.timeseries.write_parquet(f"{{sys.argv[2]}}/{{name}}-timeseries.parquet")
     results.events.write_parquet(f"{{sys.argv[2]}}/{{name}}-events.parquet")
 """
@@ -101,3 +104,10 @@ def test_compiled_and_pure_python_runs_are_byte_identical(tmp_path):
         != (tmp_path / "compiled-out" / name).read_bytes()
     ]
     assert not differ
+
+
+def test_the_version_says_which_engine_is_installed(cli):
+    from econsim.cli import main
+
+    engine = "compiled" if econsim.compiled() else "pure Python"
+    assert cli.invoke(main, ["--version"]).output.endswith(f"({engine} engine)\n")
