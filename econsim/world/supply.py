@@ -38,14 +38,15 @@ class Adjacency:
     def from_edges(cls, edges: IntArray, firms: int) -> Adjacency:
         """Build from an (m, 2) array of undirected edges; drops loops and repeats."""
         low, high = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
-        keys = np.unique((low * firms + high)[low != high])  # one int per pair: fast dedupe
+        keys = np.sort((low * firms + high)[low != high])  # one int per pair
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted: drop repeats
         low, high = keys // firms, keys % firms
-        source = np.concatenate([low, high])
-        target = np.concatenate([high, low])
-        order = np.lexsort((target, source))
+        # both directions as source·n + target: sorted, they are the rows in order
+        arcs = np.sort(np.concatenate([keys, high * firms + low]))
+        source, target = arcs // firms, arcs % firms
         indptr = np.zeros(firms + 1, dtype=np.int64)
         np.cumsum(np.bincount(source, minlength=firms), out=indptr[1:])
-        return cls(indptr, target[order].astype(np.int32))
+        return cls(indptr, target.astype(np.int32))
 
     def to_networkx(self) -> nx.Graph:
         """The graph as a networkx object, for analysis outside the engine."""
