@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import networkx as nx
 import numpy as np
 import pytest
 
@@ -127,6 +128,18 @@ def test_the_edge_list_travels_with_its_scenario_and_its_digest_with_the_results
 def test_adjacency_drops_loops_and_repeats():
     graph = Adjacency.from_edges(np.array([[0, 0], [0, 1], [1, 0], [1, 2]]), 3)
     assert graph.degree.tolist() == [1, 2, 1]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_adjacency_rows_are_each_firms_sorted_neighbours_as_networkx_sees_them(seed):
+    rng = np.random.default_rng(seed)
+    edges = rng.integers(0, 40, size=(300, 2))  # with loops and repeats, both ways round
+    graph = Adjacency.from_edges(edges, 40)
+    simple = nx.Graph(edges.tolist())
+    simple.add_nodes_from(range(40))
+    simple.remove_edges_from(nx.selfloop_edges(simple))
+    for firm in range(40):
+        assert graph.neighbours(firm).tolist() == sorted(simple.neighbors(firm))
 
 
 def test_a_graph_file_is_found_relative_to_its_scenario(tmp_path, monkeypatch):
