@@ -34,7 +34,6 @@ _WHERE = {
     "load_scenario": "econsim.scenario",
 }
 __all__ = [
-    "COMPILED_MODULES",
     "Results",
     "Scenario",
     "ScenarioError",
@@ -54,21 +53,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'econsim' has no attribute {name!r}")
 
 
-# Built with mypyc when asked for at install (pyproject's mypyc hook lists the same files).
-COMPILED_MODULES = (
-    "econsim.agents.calendar",
-    "econsim.agents.market",
-    "econsim.model.accrual",
-    "econsim.model.diffusion",
-    "econsim.state.adoption",
-    "econsim.state.ledger",
-    "econsim.state.recorder",
-    "econsim.state.sumtree",
-    "econsim.world.streams",
-)
-
-
 def compiled() -> bool:
-    """Whether the per-event modules run compiled (results are the same either way)."""
+    """Whether the per-event modules run compiled (results are the same either way).
+
+    They are the files that pyproject's mypyc hook lists, built when asked for at
+    install (README, "Faster runs").
+    """
     spec = importlib.util.find_spec("econsim.agents.market")  # found, not imported
     return spec is not None and not str(spec.origin).endswith(".py")
