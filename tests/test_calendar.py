@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -59,6 +60,16 @@ def test_timers_past_the_end_are_never_kept():
     assert sum(len(b) for b in clock._bins) + len(firm_timers) == 1
 
 
+def test_a_timer_due_exactly_at_the_end_waits_in_the_last_bin_and_fires_there():
+    clock = FirmClock(START, END, 0.5)  # the last bin begins exactly at the end
+    fired: list[float] = []
+    clock.after(END - START, 1, lambda firm: fired.append(clock.now))
+    clock.run(until=END)
+    assert fired == []  # a run to the end stops before anything due at the end
+    clock.run(until=END + 1.0)
+    assert fired == [END]
+
+
 def test_a_run_stops_before_timers_due_at_or_after_its_until_and_resumes():
     clock = FirmClock(START, END, 0.5)
     fired: list[int] = []
@@ -70,3 +81,14 @@ def test_a_run_stops_before_timers_due_at_or_after_its_until_and_resumes():
     assert fired == [0, 1, 2, 3]  # same time: in the order they were set
     clock.run(until=END)
     assert fired == [0, 1, 2, 3, 4]
+
+
+def test_a_timer_a_hair_before_a_bin_begins_fires_before_an_event_at_that_instant():
+    clock = FirmClock(0.0, 1.0, 1 / 12)
+    early = math.nextafter(0.25, 0.0)  # bin 2, though its division by the width rounds to 3
+    assert int(early / (1 / 12)) == 3 and clock._starts[3] == 0.25
+    fired: list[str] = []
+    clock.after(early, 1, lambda firm: fired.append("timer"))
+    clock.timeout(0.25).callbacks.append(lambda event: fired.append("simpy event"))
+    clock.run(until=0.5)
+    assert fired == ["timer", "simpy event"]
