@@ -20,9 +20,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from econsim import engine_build  # what the children import too: they start in this folder
+
 ECONSIM = """
 import sys, time
-from econsim import Simulation, compiled, load_scenario  # imports are not the run's time
+from econsim import Simulation, load_scenario  # imports are not the run's time
 import econsim.world.firms as firms
 graph_seconds = 0.0
 build_graph = firms.build_supply_graph
@@ -44,8 +46,7 @@ results = simulation.run()
 ran = time.perf_counter()
 adopters = int(results.timeseries["deployed"][-1])
 seconds = ran - clock - graph_seconds
-engine = "compiled" if compiled() else "python"
-print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f} engine={engine}")
+print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f}")
 """
 PEERS = {
     "bass_simpy_events.py": ["--style", "callbacks"],
@@ -81,15 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     args.peers = args.peers.resolve()
     seconds: dict[tuple[int, str], list[float]] = {}
-    engine = "?"
     for n in args.sizes:
         for repeat in range(args.repeats):
             for name, command in commands(args.peers, n, seed=repeat + 1).items():
-                fields = run(command)
-                seconds.setdefault((n, name), []).append(float(fields["seconds"]))
-                engine = fields.get("engine", engine)
+                seconds.setdefault((n, name), []).append(float(run(command)["seconds"]))
     names = list(commands(args.peers, 1, 1))
-    print(f"econsim engine: {engine}; medians of {args.repeats}, seconds\n")
+    print(f"econsim engine: {engine_build()}; medians of {args.repeats}, seconds\n")
     print("| firms | " + " | ".join(names) + " | econsim / simpy events |")
     print("|---:|" + "---:|" * (len(names) + 1))
     for n in args.sizes:

@@ -16,11 +16,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from econsim import engine_build  # what the children import too: they start in this folder
+
 HERE = Path(__file__).resolve().parent
 CHILD = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
-from econsim import Simulation, compiled, load_scenario  # imports are not the run's time
+from econsim import Simulation, load_scenario  # imports are not the run's time
 scenario_name, firms, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 clock = time.perf_counter()
 scenario = load_scenario(scenario_name, {"economy.firms": firms})
@@ -36,7 +38,6 @@ print(json.dumps({
     "build_s": built - clock, "run_s": ran - built, "write_s": written - ran,
     "wall_s": written - clock, "events_per_s": len(simulation.log) / (ran - built),
     "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "engine": "compiled" if compiled() else "pure Python",
 }))
 """
 
@@ -61,7 +62,7 @@ def table(rows: list[dict[str, float]]) -> str:
     ]
     for firms in sorted({int(r["firms"]) for r in rows}):
         runs = [r for r in rows if r["firms"] == firms]
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "engine"}
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         lines.append(
             f"| {firms:,} | {med['events']:,.0f} | {med['build_s']:.2f} | {med['run_s']:.2f} "
             f"| {med['write_s']:.2f} | {med['wall_s']:.2f} | {med['events_per_s']:,.0f} "
@@ -83,8 +84,10 @@ def main(argv: list[str] | None = None) -> None:
         for _ in range(args.repeat):
             rows.append(measure(args.scenario, firms, args.seed))
             print(f"  {firms:>9,} firms: {rows[-1]['wall_s']:.2f} s", file=sys.stderr)
-    engine = rows[0]["engine"]
-    print(f"scenario {args.scenario}, seed {args.seed}, median of {args.repeat}, {engine} engine\n")
+    print(
+        f"scenario {args.scenario}, seed {args.seed}, median of {args.repeat}, "
+        f"{engine_build()} engine\n"
+    )
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")

@@ -14,11 +14,11 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+
+from econsim import engine_build  # what the children import too: they start in this folder
 
 CHILD = """
 import json, resource, sys, tempfile, time
-from econsim import compiled
 from econsim.experiments import LocalProcesses, Sequential, Study, plan_study, run_plan
 runs, workers, overrides = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
 study = Study.model_validate({"scenario": "baseline", "seed": 1, "replications": runs,
@@ -30,12 +30,11 @@ with tempfile.TemporaryDirectory() as folder:
     seconds = time.perf_counter() - clock
 assert outcome.runs.height == runs and outcome.failed == 0
 print(json.dumps({"runs": runs, "workers": workers, "seconds": seconds,
-                  "parent_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "engine": "compiled" if compiled() else "pure Python"}))
+                  "parent_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def measure(runs: int, workers: int, firms: int, horizon: float | None = None) -> dict[str, Any]:
+def measure(runs: int, workers: int, firms: int, horizon: float | None = None) -> dict[str, float]:
     """One sweep in a fresh process (workers = 0: in the parent, no pool)."""
     overrides: dict[str, float] = {"economy.firms": firms}
     if horizon is not None:
@@ -64,7 +63,7 @@ def main() -> None:
     if args.study_target:
         row = measure(1000, 2, 10_000)
         print(
-            f"1,000 runs of baseline at 10,000 firms on 2 workers ({row['engine']} engine): "
+            f"1,000 runs of baseline at 10,000 firms on 2 workers ({engine_build()} engine): "
             f"{row['seconds']:.1f} s, parent peak {row['parent_peak_mb']:.0f} MB"
         )
         return

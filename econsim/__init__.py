@@ -39,7 +39,7 @@ __all__ = [
     "ScenarioError",
     "Simulation",
     "bundled_scenarios",
-    "compiled",
+    "engine_build",
     "load_scenario",
     "read_provenance",
     "read_results",
@@ -53,11 +53,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'econsim' has no attribute {name!r}")
 
 
-def compiled() -> bool:
-    """Whether the per-event modules run compiled (results are the same either way).
+def engine_build() -> str:
+    """``"compiled"`` or ``"pure Python"``: how the per-event modules run here.
 
-    They are the files that pyproject's mypyc hook lists, built when asked for at
-    install (README, "Faster runs").
+    They are the files that pyproject's mypyc hook lists, compiled when asked for at
+    install (README, "Faster runs"); results are the same either way.
     """
     spec = importlib.util.find_spec("econsim.agents.market")  # found, not imported
-    return spec is not None and not str(spec.origin).endswith(".py")
+    python = spec is None or str(spec.origin).endswith(".py")
+    return "pure Python" if python else "compiled"

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from econsim import compiled
+from econsim import engine_build
 from econsim.agents.calendar import FirmClock
 from econsim.agents.holders import DataHolder
 from econsim.agents.interventions import economy, interventions
@@ -194,7 +194,7 @@ class Simulation:
             },
             "platform": {
                 "python": platform.python_version(),
-                "engine": "compiled" if compiled() else "pure Python",
+                "engine": engine_build(),
                 "numpy": np.__version__,
                 "simpy": simpy.__version__,
             },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from econsim import compiled
+from econsim import engine_build
 from econsim.cli.single import list_scenarios, plot, report, run, show, summary_table, validate
 from econsim.cli.studies import compare, sensitivity, sweep
 
@@ -16,7 +16,7 @@ from econsim.cli.studies import compare, sensitivity, sweep
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
     package_name="econsim",
-    message=f"%(prog)s %(version)s ({'compiled' if compiled() else 'pure Python'} engine)",
+    message=f"%(prog)s %(version)s ({engine_build()} engine)",
 )
 def main() -> None:
     """Simulate how AI capability diffuses across the verticals of an economy.
