@@ -23,6 +23,7 @@ from econsim.agents.holders import DataHolder
 from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent
 from econsim.agents.market import Market
+from econsim.build import commit, version
 from econsim.results import Results, metrics
 from econsim.scenario import Scenario
 from econsim.state.conditions import Conditions, Refreshable
@@ -32,17 +33,6 @@ from econsim.world.firms import build_world
 from econsim.world.streams import Streams
 
 Progress = Callable[[float], None]
-
-
-def version() -> str:
-    """The installed econsim version."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as package_version
-
-    try:
-        return package_version("econsim")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 class Simulation:
@@ -184,6 +174,7 @@ class Simulation:
             "scenario": scenario.model_dump(mode="json"),
             "seed": self.seed,
             "version": version(),
+            "commit": commit(),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "firms": dict(zip(verticals, self.world.firm_counts().tolist(), strict=True)),
             "events": len(self.log),

@@ -369,7 +369,7 @@ def test_compare_prints_and_writes_the_paired_table(tmp_path):
             ["compare", "bass", "--arm", "a:", "--arm", "b:verticals.market.pp=1"],
             "--arm b: scenario 'bass': --set verticals.market.pp: unknown key 'pp'",
         ),
-        (["sweep", "nowhere.toml"], "nowhere.toml: cannot read file"),
+        (["sweep", "nowhere.toml"], "nowhere.toml: no such study file or bundled study"),
     ],
 )
 def test_study_commands_report_bad_input_with_exit_2(tmp_path, args, message):

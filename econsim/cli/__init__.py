@@ -6,14 +6,30 @@ one short message naming the key or file, with exit code 2 and nothing written.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from econsim import engine_build
+from econsim.cli.common import InputError
 from econsim.cli.single import list_scenarios, plot, report, run, show, summary_table, validate
 from econsim.cli.studies import compare, sensitivity, sweep
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """The command group; an optional library a command needs is an input error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command, turning a missing extra into a message and exit code 2."""
+        from econsim.extras import MissingExtra
+
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as error:
+            raise InputError(str(error)) from None
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
     package_name="econsim",
     message=f"%(prog)s %(version)s ({engine_build()} engine)",

@@ -126,12 +126,17 @@ def report(folder: Path, out: Path | None) -> None:
 
 @click.command(name="list")
 def list_scenarios() -> None:
-    """List the bundled scenarios."""
+    """List the bundled scenarios and studies (each usable by its name)."""
+    from econsim.experiments import load_study
     from econsim.scenario import bundled_scenarios, load_scenario, resolve_path
+    from econsim.scenario.loading import bundled
 
     for name in bundled_scenarios():
         description = load_scenario(resolve_path(name)).description
         click.echo(f"{name:28s} {description}")
+    click.echo("\nstudies (econsim sweep NAME):")
+    for name in bundled("studies"):
+        click.echo(f"{name:28s} {load_study(name).description}")
 
 
 def _year(now: float | None) -> str:

@@ -20,6 +20,7 @@ from econsim.cli.common import (
     quiet_option,
     set_option,
 )
+from econsim.extras import require
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
     import polars as pl
@@ -158,6 +159,7 @@ def compare(
     from econsim.experiments import compare_arms, plan_arms
     from econsim.experiments.store import write_table
 
+    require("scipy", "econsim compare (its confidence intervals)")  # before any run
     bases = _arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
@@ -264,6 +266,7 @@ def sensitivity(study: Path, metrics: str, execution: Execution) -> None:
     from econsim.experiments import load_study, plan_study, sensitivity_indices
     from econsim.experiments.store import write_table
 
+    require("SALib", "econsim sensitivity")  # before any run
     with _study_errors():
         spec = load_study(study)
         plan = plan_study(spec)

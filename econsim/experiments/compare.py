@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from econsim.extras import require
+
 METRIC = "metric."
 
 
@@ -87,6 +89,7 @@ def _interval(a: np.ndarray, b: np.ndarray, confidence: float, paired: bool) -> 
         va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
         se = float(math.sqrt(va + vb))
         df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else 1.0
+    require("scipy", "confidence intervals of differences")
     from scipy import stats  # here, not at import: workers never need it
 
     half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se

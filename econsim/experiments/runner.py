@@ -17,7 +17,8 @@ from typing import Any
 
 import polars as pl
 
-from econsim.engine import simulate, version
+from econsim.build import commit, version
+from econsim.engine import simulate
 from econsim.experiments.executors import Executor, Sequential
 from econsim.experiments.store import StudyFolder, write_run
 from econsim.experiments.study import Plan, RunTask
@@ -63,6 +64,7 @@ def run_plan(
             "name": plan.name,
             "digest": plan.digest(),
             "version": version(),
+            "commit": commit(),
             "runs": len(plan.tasks),
             "parameters": plan.parameters,
             "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},

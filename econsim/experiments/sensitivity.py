@@ -15,6 +15,7 @@ import polars as pl
 
 from econsim.experiments.compare import METRIC
 from econsim.experiments.study import Study, StudyError, salib_problem, unit_sample
+from econsim.extras import require
 
 
 def sensitivity_indices(
@@ -37,6 +38,7 @@ def sensitivity_indices(
 
 def indices(study: Study, outputs: Mapping[str, np.ndarray]) -> pl.DataFrame:
     """SALib's indices per (parameter, output), from one value per design point."""
+    require("SALib", "sensitivity indices")
     from SALib.analyze import morris, sobol
 
     _check_design(study)

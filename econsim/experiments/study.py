@@ -23,9 +23,10 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from econsim.extras import require
 from econsim.scenario import Scenario, ScenarioError, load_scenario
 from econsim.scenario.keys import describe_error, expand_key, value_at
-from econsim.scenario.loading import resolve_path
+from econsim.scenario.loading import find_file, not_found, resolve_path
 from econsim.world.streams import replication_seeds
 
 
@@ -91,6 +92,7 @@ class Study(_Frozen):
     """A study: base scenario, arms, fixed overrides, parameters, design, replications."""
 
     name: str = "study"
+    description: str = ""
     scenario: str = "baseline"
     seed: Annotated[int, Field(ge=0)] = 0
     replications: Annotated[int, Field(ge=1, le=100_000)] = 1
@@ -157,9 +159,11 @@ class StudyError(ValueError):
 # ---------------------------------------------------------------- loading
 
 
-def load_study(path: str | Path) -> Study:
-    """Read and validate a study file."""
-    path = Path(path)
+def load_study(source: str | Path) -> Study:
+    """Read and validate a study file, or a bundled study by name (``healthcare_consent``)."""
+    path = find_file(source, "studies")
+    if path is None:
+        raise StudyError(f"{source}: {not_found(source, 'studies')}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
@@ -258,6 +262,7 @@ def salib_problem(study: Study) -> dict[str, Any]:
 
 def unit_sample(study: Study) -> NDArray[np.float64]:
     """The design's sample in the unit cube, from SALib, seeded by the study's seed."""
+    require("SALib", f"a {study.design.kind} design")
     from SALib.sample import latin, morris, sobol
 
     problem, design = salib_problem(study), study.design

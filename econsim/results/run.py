@@ -48,6 +48,7 @@ class Results:
             "scenario": self.scenario.model_dump(mode="json"),
             "seed": self.seed,
             "version": self.manifest.get("version"),
+            "commit": self.manifest.get("commit"),
         }
         return {"econsim": json.dumps(stamp)}  # key order is scenario order: keep it
 

@@ -35,37 +35,55 @@ DEFAULT_SCENARIO = "baseline"
 # ---------------------------------------------------------------- loading
 
 
-def scenario_dirs() -> list[Path]:
-    """Folders that hold the bundled scenario library (installed, then checkout)."""
+def library_dirs(kind: str = "scenarios") -> list[Path]:
+    """Folders of a bundled library, ``scenarios`` or ``studies`` (installed, then checkout)."""
     here = Path(__file__).resolve().parent.parent  # the econsim package
-    return [d for d in (here / "_scenarios", here.parent / "scenarios") if d.is_dir()]
+    return [d for d in (here / f"_{kind}", here.parent / kind) if d.is_dir()]
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders that hold the bundled scenario library."""
+    return library_dirs("scenarios")
+
+
+def bundled(kind: str = "scenarios") -> list[str]:
+    """Names of the scenarios (or studies) shipped with econsim."""
+    return sorted({p.stem for d in library_dirs(kind) for p in d.glob("*.toml")})
 
 
 def bundled_scenarios() -> list[str]:
     """Names of the scenarios shipped with econsim."""
-    return sorted({p.stem for d in scenario_dirs() for p in d.glob("*.toml")})
+    return bundled("scenarios")
 
 
-def resolve_path(source: str | Path, relative_to: Path | None = None) -> Path:
-    """A scenario file path from a path or a bundled scenario name."""
+def find_file(
+    source: str | Path, kind: str = "scenarios", relative_to: Path | None = None
+) -> Path | None:
+    """A file from a path, or a bundled scenario (or study) name; None if neither."""
     path = Path(source)
     candidates = [relative_to / path] if relative_to and not path.is_absolute() else []
     candidates.append(path)
     if path.suffix == "":
-        candidates += [d / f"{path.name}.toml" for d in scenario_dirs()]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    names = bundled_scenarios()
+        candidates += [d / f"{path.name}.toml" for d in library_dirs(kind)]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def not_found(source: str | Path, kind: str = "scenarios") -> str:
+    """Why ``source`` names no file, with the bundled names and the closest one."""
+    names = bundled(kind)
     hint = difflib.get_close_matches(str(source), names, n=1)
     did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-    raise ScenarioError(
-        str(source),
-        [
-            f"no such scenario file or bundled scenario{did_you_mean}; "
-            f"bundled: {', '.join(names) or 'none'}"
-        ],
-    )
+    one = {"scenarios": "scenario", "studies": "study"}[kind]
+    listed = ", ".join(names) or "none"
+    return f"no such {one} file or bundled {one}{did_you_mean}; bundled: {listed}"
+
+
+def resolve_path(source: str | Path, relative_to: Path | None = None) -> Path:
+    """A scenario file path from a path or a bundled scenario name."""
+    found = find_file(source, "scenarios", relative_to)
+    if found is None:
+        raise ScenarioError(str(source), [not_found(source, "scenarios")])
+    return found
 
 
 def load_scenario(

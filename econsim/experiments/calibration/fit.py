@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import brentq, minimize
 
 from econsim.engine import Simulation
 from econsim.experiments.calibration.horizons import horizon_capability
 from econsim.experiments.calibration.measures import compare
+from econsim.extras import require
 from econsim.model.tasks import capability, task_mix
 from econsim.scenario import Scenario, ScenarioError, Vertical, load_scenario
 
@@ -105,6 +105,9 @@ def start_capability(name: str) -> tuple[float, float]:
 
 def corpus_for(vertical: Vertical, target: float) -> float:
     """Episodes a corpus needs for ``target`` capability at sample efficiency 1."""
+    require("scipy", "the calibration")
+    from scipy.optimize import brentq
+
     mix = task_mix(vertical.task_types, vertical.task_tail)
 
     def gap(log_episodes: float) -> float:
@@ -193,6 +196,9 @@ def fit(
     Each stage is Nelder-Mead over the unit interval of each value's search range,
     starting from the scenario's values.
     """
+    require("scipy", "the calibration")
+    from scipy.optimize import minimize
+
     values = current(name)
     for _ in range(rounds):
         for kind in ("adoption", "capability", "gap"):
