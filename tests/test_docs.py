@@ -25,3 +25,25 @@ def test_the_scenario_library_table_lists_exactly_the_bundled_scenarios():
     section = README.split("## The scenario library", 1)[1].split("\n## ", 1)[0]
     named = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
     assert named == set(econsim.bundled_scenarios())
+
+
+def table_rows(heading: str) -> list[list[str]]:
+    """The cells of the first table after ``heading``."""
+    section = README.split(heading, 1)[1]
+    table = re.search(r"\n(\|.*\|\n)+", section)
+    assert table is not None
+    rows = [line.strip("|").split(" | ") for line in table.group(0).strip().splitlines()]
+    return [[cell.strip() for cell in row] for row in rows[2:]]
+
+
+def test_the_output_tables_give_every_column_and_metric_the_unit_its_file_carries():
+    from econsim.results.parquet import METRIC_UNITS, TIMESERIES_UNITS
+
+    listed = {}
+    for names, unit, _ in table_rows("**`timeseries.parquet`**"):
+        listed |= dict.fromkeys(re.findall(r"`(\w+)`", names), unit)
+    assert {k: v for k, v in listed.items() if v != "name"} == TIMESERIES_UNITS
+    metrics = {}
+    for names, _, unit, _ in table_rows("**`summary.parquet`**"):
+        metrics |= dict.fromkeys(re.findall(r"`(\w+)`", names), unit)
+    assert metrics == METRIC_UNITS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import os
 from collections import defaultdict
@@ -250,9 +251,33 @@ def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
     assert again.scenario == small and again.seed == 3
     assert again.scenario.vertical_names == small.vertical_names  # order decides the world
     assert again.timeseries.equals(results.timeseries)
+    assert again.timeseries.schema == results.timeseries.schema  # names are enums again
     assert again.events.equals(results.events)
+    assert again.events.schema == results.events.schema
+    assert again.summary.equals(results.summary)
     stamp = econsim.read_provenance(folder / "events.parquet")
     assert stamp["seed"] == 3 and stamp["scenario"]["name"] == small.name
+
+
+def test_every_event_kind_says_the_unit_of_its_value():
+    from econsim.results.parquet import EVENT_VALUE_UNITS
+    from econsim.state.recorder import Event
+
+    assert list(EVENT_VALUE_UNITS) == [kind.name.lower() for kind in Event]
+
+
+def test_a_run_folder_reads_the_same_in_pandas_and_pyarrow_with_units(small, tmp_path):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    results = econsim.simulate(small, seed=3)
+    folder = results.write(tmp_path / "run")
+    schema = pq.read_schema(folder / "timeseries.parquet")
+    assert schema.field("funding").metadata == {b"unit": b"USD a year"}
+    assert json.loads(schema.metadata[b"econsim"])["seed"] == 3
+    frame = pd.read_parquet(folder / "timeseries.parquet")
+    assert frame["capability"].tolist() == results.timeseries["capability"].to_list()
+    assert frame["vertical"].tolist() == results.timeseries["vertical"].cast(str).to_list()
 
 
 def test_a_failed_write_leaves_nothing_behind(small, tmp_path, monkeypatch):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,23 +136,84 @@ def test_bad_studies_are_reported_with_their_key(tmp_path):
 # ------------------------------------------------------------------ the study folder
 
 
-def test_a_sweep_lands_as_a_hive_dataset_readable_without_econsim(tmp_path):
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory):
+    """A finished 2 x 2 sweep, with event logs: the folder and its runs table."""
     spec = study(replications=2, parameters={"verticals.market.p": {"values": [0.02, 0.08]}})
-    outcome = run_plan(plan_study(spec), tmp_path / "s")
-    assert outcome.runs.height == 4 and (outcome.runs["status"] == "ok").all()
-    series = pl.scan_parquet(tmp_path / "s/runs/*/timeseries.parquet", hive_partitioning=True)
-    per_run = series.group_by("run_id").len().collect()
-    assert sorted(per_run["run_id"].to_list()) == [0, 1, 2, 3]
-    import duckdb
+    folder = tmp_path_factory.mktemp("swept") / "s"
+    return folder, run_plan(plan_study(spec), folder, keep_events=True).runs
 
-    rows = duckdb.sql(
-        f"SELECT run_id, max(adoption) FROM read_parquet("
-        f"'{tmp_path}/s/runs/*/timeseries.parquet', hive_partitioning=true) "
-        f"GROUP BY run_id"
-    ).fetchall()
-    assert len(rows) == 4
-    table = duckdb.sql(f"SELECT count(*) FROM '{tmp_path}/s/runs.parquet'").fetchall()
-    assert table == [(4,)]
+
+@pytest.mark.parametrize("table", ["timeseries", "summary", "events", "runs"])
+def test_each_table_of_a_study_is_one_dataset_to_polars_duckdb_pyarrow_and_pandas(swept, table):
+    import duckdb
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    folder, runs = swept
+    assert runs.height == 4 and (runs["status"] == "ok").all()
+    files = f"{folder}/{table}/*/*.parquet"
+    reads = {
+        "polars": pl.read_parquet(files, hive_partitioning=True)["run_id"].to_list(),
+        "duckdb": [
+            r[0]
+            for r in duckdb.sql(
+                f"SELECT run_id FROM read_parquet('{files}', hive_partitioning=true)"
+            ).fetchall()
+        ],
+        "pyarrow": pq.read_table(folder / table).column("run_id").to_pylist(),
+        "pandas": pd.read_parquet(folder / table)["run_id"].tolist(),
+    }
+    for reader, run_ids in reads.items():
+        assert sorted({int(r) for r in run_ids}) == [0, 1, 2, 3], reader
+    assert len({len(r) for r in reads.values()}) == 1  # the same rows for every reader
+
+
+def test_the_runs_table_is_the_rows_of_the_runs_dataset(swept):
+    folder, runs = swept
+    assert runs.columns[0] == "run_id"
+    again = pl.read_parquet(f"{folder}/runs/*/*.parquet", hive_partitioning=True)
+    assert again.sort("run_id").select(runs.columns).equals(runs)
+
+
+def test_every_study_file_carries_provenance_and_units_in_its_arrow_schema(swept):
+    import pyarrow.parquet as pq
+
+    folder, runs = swept
+    series = pq.read_schema(next((folder / "timeseries").glob("*/*.parquet")))
+    stamp = json.loads(series.metadata[b"econsim"])
+    assert stamp["scenario"]["name"] == "bass" and "commit" in stamp
+    assert series.field("capability").metadata[b"unit"].startswith(b"share of")
+    assert series.field("time").metadata[b"unit"] == b"year"
+    events = pq.read_schema(next((folder / "events").glob("*/*.parquet")))
+    kinds = json.loads(events.field("value").metadata[b"unit"])
+    assert kinds["pilot_start"] == "lead time, years"
+    table = pq.read_schema(folder / "runs.parquet")
+    metric = next(c for c in runs.columns if c.startswith("metric.time_to_expert"))
+    assert table.field(metric).metadata[b"unit"] == b"year"
+
+
+def test_a_killed_run_leaves_tables_that_a_resume_replaces(swept, tmp_path):
+    folder, _ = swept
+    copy = tmp_path / "s"
+    shutil.copytree(folder, copy)
+    shutil.rmtree(copy / "runs" / "run_id=3")  # killed after its tables, before its row
+    (copy / "summary" / "run_id=3" / "part-0.parquet").write_bytes(b"half")
+    spec = study(replications=2, parameters={"verticals.market.p": {"values": [0.02, 0.08]}})
+    again = run_plan(plan_study(spec), copy, keep_events=True)
+    assert again.ran == 1
+    resumed = pl.read_parquet(copy / "summary/run_id=3/part-0.parquet")
+    assert resumed.equals(pl.read_parquet(folder / "summary/run_id=3/part-0.parquet"))
+
+
+def test_a_study_folder_of_the_old_layout_is_refused_with_a_way_on(tmp_path):
+    old = tmp_path / "old"
+    (old / "runs" / "run_id=0").mkdir(parents=True)
+    (old / "runs" / "run_id=0" / "run.parquet").write_bytes(b"")
+    spec = study()
+    (old / "study.json").write_text(json.dumps({"digest": plan_study(spec).digest()}))
+    with pytest.raises(StudyError, match=r"older econsim.*new folder"):
+        run_plan(plan_study(spec), old)
 
 
 def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch):

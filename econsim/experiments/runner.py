@@ -109,7 +109,7 @@ def execute(
     results = None
     try:
         results = simulate(bases[task.arm].override(task.overrides), seed=task.seed)
-        row.update(status="ok", error=None, events=len(results.events))
+        row.update(status="ok", error=None, traceback=None, events=len(results.events))
         row.update({f"metric.{k}": v for k, v in results.metrics().items()})
     except Exception as error:  # a failed run is data, not a crashed study
         row.update(

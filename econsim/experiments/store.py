@@ -1,18 +1,23 @@
-"""A study folder: a hive-partitioned dataset that grows one finished run at a time.
+"""A study folder: one hive-partitioned dataset per table, grown one finished run at a time.
 
     STUDY/
-      study.json                     what the study runs (and its fingerprint)
-      runs.parquet                   one row per run: parameters, seed, status, metrics
-      runs/run_id=N/run.parquet      that row, written with the run
-      runs/run_id=N/timeseries.parquet, summary.parquet (and events.parquet)
-      .staging/                      runs being written; never read
+      study.json                          what the study runs (and its fingerprint)
+      runs.parquet                        one row per run: parameters, seed, status, metrics
+      runs/run_id=N/part-0.parquet        that row, written with the run
+      timeseries/run_id=N/part-0.parquet  the run's time series
+      summary/run_id=N/part-0.parquet     its summary metrics
+      events/run_id=N/part-0.parquet      its event log (with --keep-events)
+      .staging/                           partitions being written; never read
 
-A worker writes its run into ``.staging`` and renames the folder into ``runs/``:
-a run is there completely or not at all, so a killed sweep loses nothing finished,
-and a rerun skips the runs already there. Read it without econsim::
+Each table is one dataset that polars, DuckDB, pyarrow and pandas read in one call,
+with ``run_id`` from the folder names (the files do not repeat it). A worker writes
+each partition into ``.staging`` and renames it into place, the run's row last: a
+run is finished when its row is there, a rerun skips finished runs and removes the
+partial tables of any other, so a killed sweep loses nothing finished. Read it::
 
-    pl.scan_parquet("STUDY/runs/*/timeseries.parquet", hive_partitioning=True)
-    SELECT * FROM read_parquet('STUDY/runs/*/timeseries.parquet', hive_partitioning=true)
+    pl.scan_parquet("STUDY/timeseries/*/*.parquet", hive_partitioning=True)
+    pd.read_parquet("STUDY/timeseries")            # pyarrow: pq.read_table(same)
+    SELECT * FROM read_parquet('STUDY/timeseries/*/*.parquet', hive_partitioning=true)
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +35,23 @@ import polars as pl
 
 from econsim.experiments.study import StudyError
 from econsim.results import Results
+from econsim.results.parquet import runs_units, write_parquet
 
 RUNS, STAGING, STUDY, TABLE = "runs", ".staging", "study.json", "runs.parquet"
+RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
+PART = "part-0.parquet"
+# a run's row has these types whether it ran or failed, so that the rows' files agree
+ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64}
 
 
-def run_folder(root: Path, run_id: int) -> Path:
-    """Where one run's partition lives."""
-    return root / RUNS / f"run_id={run_id}"
+def partition(root: Path, table: str, run_id: int) -> Path:
+    """The folder of one run's part of a table (``runs`` for its row)."""
+    return root / table / f"run_id={run_id}"
+
+
+def table_files(root: Path, table: str) -> list[Path]:
+    """Every run's file of one table, in no particular order."""
+    return list((root / table).glob(f"run_id=*/{PART}"))
 
 
 class StudyFolder:
@@ -57,20 +74,32 @@ class StudyFolder:
             raise StudyError(
                 f"--out {self.path}: exists and is not a study folder; name a new folder"
             )
+        if any((self.path / RUNS).glob("run_id=*/run.parquet")):
+            raise StudyError(
+                f"--out {self.path}: written by an older econsim (one folder per run); "
+                f"name a new folder to run this study again"
+            )
         (self.path / RUNS).mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.path / STAGING, ignore_errors=True)  # leftovers of a killed run
         if not manifest.exists():
             write_atomic(manifest, json.dumps(description, indent=2, default=str) + "\n")
 
     def done(self, retry_failed: bool = False) -> set[int]:
-        """Runs already in the folder (failed ones too, unless they are to be retried)."""
+        """Runs already in the folder (failed ones too, unless they are to be retried).
+
+        Tables of a run without a row (killed while it was written, or a failed run
+        to retry) are removed, so that the run is written anew.
+        """
         finished = set()
         for folder in (self.path / RUNS).glob("run_id=*"):
-            run_id = int(folder.name.split("=", 1)[1])
-            if retry_failed and _failed(folder):
+            if retry_failed and _failed(folder / PART):
                 shutil.rmtree(folder)
                 continue
-            finished.add(run_id)
+            finished.add(_run_id(folder))
+        for table in RUN_TABLES:
+            for folder in (self.path / table).glob("run_id=*"):
+                if _run_id(folder) not in finished:
+                    shutil.rmtree(folder)
         return finished
 
     def consolidate(self) -> pl.DataFrame:
@@ -79,7 +108,7 @@ class StudyFolder:
         Rows are scanned in batches under their union schema (read from file
         metadata), so memory follows the table, not the number of files.
         """
-        files = sorted((self.path / RUNS).glob("run_id=*/run.parquet"))
+        files = sorted(table_files(self.path, RUNS), key=lambda f: _run_id(f.parent))
         schema: dict[str, pl.DataType] = {}
         for file in files:  # failed runs have no metrics, ok runs no traceback
             for name, dtype in pl.read_parquet_schema(file).items():
@@ -87,38 +116,53 @@ class StudyFolder:
         cast = pl.ScanCastOptions(integer_cast="allow-float")
         batches = [  # a scan costs memory per file: a hundred at a time keeps it flat
             pl.scan_parquet(
-                files[i : i + 100], schema=schema, missing_columns="insert", cast_options=cast
+                files[i : i + 100],
+                schema=schema,
+                missing_columns="insert",
+                cast_options=cast,
+                hive_partitioning=True,
+                hive_schema={"run_id": pl.Int64},
             ).collect()
             for i in range(0, len(files), 100)
         ]
         table = pl.concat(batches).sort("run_id") if batches else pl.DataFrame()
-        write_table(table, self.path / TABLE)
+        if batches:
+            table = table.select("run_id", pl.exclude("run_id"))
+        write_table(table, self.path / TABLE, runs_units(table.columns))
         return table
 
 
 def write_run(
     root: Path, run_id: int, row: dict[str, Any], results: Results | None, keep_events: bool
 ) -> None:
-    """Write one run's partition in place, all of it or nothing (called in workers)."""
-    staging = root / STAGING / f"run_id={run_id}.{uuid.uuid4().hex}"
+    """Write one run's partitions, each whole or not at all, its row last (in workers)."""
+    if results is not None:
+        for table in RUN_TABLES if keep_events else RUN_TABLES[:-1]:
+            place(root, table, run_id, partial(results.write_table, table))
+    fields = {k: v for k, v in row.items() if k != "run_id"}  # the folder name says it
+    types = {k: ROW_TYPES.get(k, pl.Float64 if k.startswith("metric.") else None) for k in fields}
+    frame = pl.DataFrame([fields], schema_overrides={k: t for k, t in types.items() if t})
+    place(root, RUNS, run_id, lambda path: write_table(frame, path))
+
+
+def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) -> None:
+    """Write a partition into the staging folder, then rename it into place."""
+    staging = root / STAGING / f"{table}-{run_id}.{uuid.uuid4().hex}"
     staging.mkdir(parents=True)
     try:
-        if results is not None:
-            metadata = results.provenance()
-            results.timeseries.write_parquet(staging / "timeseries.parquet", metadata=metadata)
-            results.summary.write_parquet(staging / "summary.parquet", metadata=metadata)
-            if keep_events:
-                results.events.write_parquet(staging / "events.parquet", metadata=metadata)
-        pl.DataFrame([row]).write_parquet(staging / "run.parquet")
-        staging.rename(run_folder(root, run_id))
+        write(staging / PART)
+        target = partition(root, table, run_id)
+        target.parent.mkdir(exist_ok=True)
+        shutil.rmtree(target, ignore_errors=True)  # a part left by a run that was killed
+        staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_table(table: pl.DataFrame, path: Path) -> None:
+def write_table(table: pl.DataFrame, path: Path, units: Mapping[str, str] | None = None) -> None:
     """Write a parquet file by renaming a complete temporary one into place."""
     staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    table.write_parquet(staging)
+    write_parquet(table, staging, units=units)
     os.replace(staging, path)
 
 
@@ -140,6 +184,10 @@ def _widen(held: pl.DataType, incoming: pl.DataType) -> pl.DataType:
     return pl.String()
 
 
-def _failed(folder: Path) -> bool:
-    row = pl.read_parquet(folder / "run.parquet", columns=["status"])
+def _failed(path: Path) -> bool:
+    row = pl.read_parquet(path, columns=["status"])
     return bool(row["status"][0] != "ok")
+
+
+def _run_id(folder: Path) -> int:
+    return int(folder.name.split("=", 1)[1])

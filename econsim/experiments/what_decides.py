@@ -29,6 +29,7 @@ from econsim.experiments.compare import compare_arms
 from econsim.experiments.executors import Executor, LocalProcesses, Sequential
 from econsim.experiments.runner import run_plan
 from econsim.experiments.sensitivity import indices
+from econsim.experiments.store import PART, partition
 from econsim.experiments.study import load_study, plan_arms, plan_study
 from econsim.results.metrics import leading_capability
 from econsim.scenario import Scenario, load_scenario
@@ -162,7 +163,7 @@ def _capability_at(runs: pl.DataFrame, root: Path, vertical: str, time: float) -
     for run_id, point, arm in runs.select("run_id", "point", "arm").iter_rows():
         if arm not in wanted:
             continue
-        series = pl.read_parquet(root / "runs" / f"run_id={run_id}" / "timeseries.parquet")
+        series = pl.read_parquet(partition(root, "timeseries", run_id) / PART)
         lead = leading_capability(series.filter(pl.col("vertical") == vertical))
         nearest = lead.sort((pl.col("time") - time).abs())["capability"][0]
         values.append({"point": point, "arm": f"{vertical}, {arm}", "value": nearest})

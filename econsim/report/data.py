@@ -105,13 +105,13 @@ def _fan(folder: Path, runs: pl.DataFrame, threshold: float) -> pl.DataFrame:
 
     A streaming query over every run's time series: only the aggregates are kept.
     """
-    files = folder / "runs" / "*" / "timeseries.parquet"
-    if not list(folder.glob("runs/*/timeseries.parquet")):
+    files = folder / "timeseries" / "*" / "*.parquet"
+    if not list(folder.glob("timeseries/*/*.parquet")):
         return pl.DataFrame()
     arms = runs.select(pl.col("run_id").cast(pl.Int64), "arm").lazy()
     per_run = (
-        pl.scan_parquet(files, hive_partitioning=True)
-        .select(pl.col("run_id").cast(pl.Int64), "time", "vertical", "capability")
+        pl.scan_parquet(files, hive_partitioning=True, hive_schema={"run_id": pl.Int64})
+        .select("run_id", "time", "vertical", "capability")
         .group_by("run_id", "time", "vertical")
         .agg(pl.col("capability").max())
         .group_by("run_id", "time")

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import metrics
+from econsim.results.parquet import EVENT_VALUE_UNITS, UNITS, write_parquet
 from econsim.scenario import Scenario
 
 TABLES = ("timeseries", "events", "summary")
@@ -70,25 +71,33 @@ class Results:
 
     def write_files(self, folder: Path) -> None:
         """Write the three tables and the manifest into an existing folder."""
-        metadata = self.provenance()
         for name in TABLES:
-            frame: pl.DataFrame = getattr(self, name)
-            frame.write_parquet(folder / f"{name}.parquet", metadata=metadata)
+            self.write_table(name, folder / f"{name}.parquet")
         text = json.dumps(self.manifest, indent=2, default=str)
         (folder / MANIFEST).write_text(text + "\n", encoding="utf-8")
+
+    def write_table(self, name: str, path: Path) -> None:
+        """One of the three tables as parquet, with its provenance and units."""
+        write_parquet(getattr(self, name), path, self.provenance(), UNITS[name])
 
 
 def read_results(folder: str | Path) -> Results:
     """Load a run folder written by :meth:`Results.write`."""
     folder = Path(folder)
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    scenario = Scenario.model_validate(manifest["scenario"])
+    names = {
+        "lab": pl.Enum(scenario.lab_names),
+        "vertical": pl.Enum(scenario.vertical_names),
+        "event": pl.Enum(list(EVENT_VALUE_UNITS)),
+    }
     frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-    return Results(
-        Scenario.model_validate(manifest["scenario"]),
-        int(manifest["seed"]),
-        manifest=manifest,
-        **frames,
-    )
+    for name in ("timeseries", "events"):  # names are strings on disk (parquet.py)
+        frame = frames[name]
+        frames[name] = frame.with_columns(
+            pl.col(c).cast(dtype) for c, dtype in names.items() if c in frame.columns
+        )
+    return Results(scenario, int(manifest["seed"]), manifest=manifest, **frames)
 
 
 def read_provenance(path: str | Path) -> dict[str, Any]:

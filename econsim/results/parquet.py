@@ -1,0 +1,125 @@
+"""Parquet files that say what they hold, to any reader.
+
+Provenance (scenario, seed, version, commit) goes into the file's key-value metadata
+and the Arrow schema's metadata, so polars, DuckDB, pyarrow and pandas all see it;
+each column's unit goes into its Arrow field metadata under ``unit``. Where a value's
+unit depends on the row (an event's ``value``, a summary metric's ``value``), the
+field's ``unit`` is a JSON object from the row's kind to its unit.
+
+Names (labs, verticals, event kinds) are written as plain strings: polars drops the
+schema metadata of a file with dictionary columns, and every reader takes strings.
+:func:`econsim.read_results` gives them back their enum types.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import nanoarrow as na
+import polars as pl
+import polars.selectors as cs
+
+SHARE_OF_TASKS = "share of the vertical's tasks, 0-1"
+SCORE = "benchmark score, 0-1"
+
+TIMESERIES_UNITS = {
+    "time": "year",
+    "capability": SHARE_OF_TASKS,
+    "talk": SHARE_OF_TASKS,
+    "proxy": SCORE,
+    "gap": "score minus capability, -1 to 1",
+    "coverage": SHARE_OF_TASKS,
+    "eval_validity": "share of a gain the lab's evals measure, 0-1",
+    "practice_data": "episodes",
+    "graded_data": "episodes",
+    "synthetic_data": "episodes",
+    "data_received": "episodes",
+    "licensed_data": "episodes",
+    "environments": "RL environments",
+    "sample_efficiency": "multiple of mid-2022",
+    "real_efficiency": "multiple of mid-2022",
+    "compute": "multiple of the mid-2022 frontier",
+    "researchers": "researcher-equivalents",
+    "funding": "USD a year",
+    "operations": "firms",
+    "piloting": "firms",
+    "deployed": "firms",
+    "churned": "firms",
+    "adoption": "share of the vertical's firms, 0-1",
+    "ai_output": "USD a year",
+    "revenue": "USD a year",
+}
+
+EVENT_VALUE_UNITS = {  # every event kind, in the order of state.recorder.Event
+    "release": f"mean real capability over verticals ({SHARE_OF_TASKS})",
+    "pilot_start": "lead time, years",
+    "pilot_success": "success probability",
+    "pilot_failure": "success probability",
+    "renewal": "probability of keeping the model",
+    "switch": "index of the lab left",
+    "churn": "probability of keeping the model",
+    "licence": "USD a year",
+    "delivery": "episodes",
+    "intervention": "index in the scenario's timeline",
+    "campaign": "none",
+    "initial": "none",
+}
+
+METRIC_UNITS = {
+    "breadth": "verticals",
+    "time_to_general": "year",
+    "time_to_expert": "year",
+    "capability": SHARE_OF_TASKS,
+    "proxy": SCORE,
+    "gap": "score minus capability, -1 to 1",
+    "adoption": "share of the vertical's firms, 0-1",
+    "max_gap": "score minus capability, -1 to 1",
+    "mean_gap": "score minus capability, -1 to 1",
+    "data_hhi": "Herfindahl index, 0-1",
+    "deployed": "firms",
+}
+
+UNITS: dict[str, dict[str, str]] = {
+    "timeseries": TIMESERIES_UNITS,
+    "events": {"time": "year", "firm": "firm index", "value": json.dumps(EVENT_VALUE_UNITS)},
+    "summary": {"value": json.dumps(METRIC_UNITS)},
+}
+
+
+def write_parquet(
+    frame: pl.DataFrame,
+    path: Path,
+    provenance: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``frame`` with ``provenance`` as file and schema metadata, ``units`` per field."""
+    metadata = dict(provenance or {})
+    frame = frame.with_columns((cs.enum() | cs.categorical()).cast(pl.String))
+    frame.write_parquet(
+        path, metadata=metadata or None, arrow_schema=arrow_schema(frame, metadata, units or {})
+    )
+
+
+def arrow_schema(
+    frame: pl.DataFrame, metadata: Mapping[str, str], units: Mapping[str, str]
+) -> na.Schema:
+    """The frame's own Arrow schema, with schema metadata and a ``unit`` on each field."""
+    fields = {
+        field.name: na.Schema(field, metadata={"unit": units[field.name]})
+        if field.name in units
+        else field
+        for field in na.Schema(frame.schema).fields
+    }
+    return na.Schema(na.struct(fields), metadata=dict(metadata) or None)
+
+
+def runs_units(columns: list[str]) -> dict[str, str]:
+    """Units of a study's runs table: each ``metric.NAME...`` column has NAME's unit."""
+    units = {"wall_seconds": "seconds", "events": "events"}
+    for column in columns:
+        name = column.removeprefix("metric.").split(".")[0]
+        if column.startswith("metric.") and name in METRIC_UNITS:
+            units[column] = METRIC_UNITS[name]
+    return {c: u for c, u in units.items() if c in columns}
