@@ -391,6 +391,46 @@ def test_sensitivity_finds_the_parameter_that_matters(tmp_path, kind):
     assert by["verticals.market.p"][key] > 10 * abs(by["verticals.market.q"][key])
 
 
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ({"S1": 0.5, "S1_conf": 0.1, "ST": 0.6, "ST_conf": 0.2}, []),
+        ({"S1": 1.3, "S1_conf": 0.1, "ST": 0.9, "ST_conf": 0.1}, ["S1 = 1.30 is outside [0, 1]"]),
+        ({"S1": -0.2, "S1_conf": 0.1, "ST": 0.9, "ST_conf": 0.1}, ["S1 = -0.20 is outside"]),
+        ({"S1": 0.1, "S1_conf": 0.3, "ST": 0.9, "ST_conf": 0.1}, ["S1's interval (±0.30)"]),
+        ({"mu_star": 2.0, "mu_star_conf": 3.0, "sigma": 1.0, "mu": 0.0}, ["mu_star's interval"]),
+        ({"mu_star": 5.0, "mu_star_conf": 1.0, "sigma": 1.0, "mu": 0.0}, []),
+        ({"S1": float("nan"), "S1_conf": 0.1, "ST": 0.5, "ST_conf": 0.1}, ["S1 is not a number"]),
+    ],
+)
+def test_an_index_out_of_range_or_lost_in_its_interval_is_doubted(row, expected):
+    from econsim.experiments.sensitivity import doubts
+
+    found = doubts(row, samples=16)
+    assert len(found) == (len(expected) + 1 if expected else 0)
+    for text, problem in zip(expected, found, strict=False):
+        assert problem.startswith(text)
+    if expected:
+        assert found[-1] == "raise design.samples (now 16)"
+
+
+def test_an_output_that_does_not_vary_gives_a_warning_not_a_leaked_runtime_warning():
+    import warnings
+
+    from econsim.experiments.sensitivity import indices
+    from econsim.experiments.study import unit_sample
+
+    spec = study(
+        design={"kind": "sobol", "samples": 8},
+        parameters={"verticals.market.p": {"low": 0.01, "high": 0.2}},
+    )
+    flat = np.zeros(len(unit_sample(spec)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # anything SALib lets out fails the test
+        table = indices(spec, {"flat": flat})
+    assert "not a number" in table["warning"][0] or "SALib" in table["warning"][0]
+
+
 # ------------------------------------------------------------------ the command line
 
 
@@ -433,6 +473,11 @@ def test_compare_prints_and_writes_the_paired_table(tmp_path):
             "--arm b: scenario 'bass': --set verticals.market.pp: unknown key 'pp'",
         ),
         (["sweep", "nowhere.toml"], "nowhere.toml: no such study file or bundled study"),
+        (["compare", "bass", "--arm", "a:", "--arm", "a:verticals.market.p=0.1"], "two arms"),
+        (["compare", "bass", "--arm", "a:", "--arm", "b:", "--at", "1990"], "at 1990: outside"),
+        (["sensitivity", "healthcare_consent"], "sensitivity needs 'sobol' or 'morris'"),
+        (["sweep", "healthcare_consent", "--at", "2100"], "at 2100: outside the runs of arm"),
+        (["sweep", "healthcare_consent", "--set", "verticals.nope.p=1"], "unknown vertical"),
     ],
 )
 def test_study_commands_report_bad_input_with_exit_2(tmp_path, args, message):
@@ -440,6 +485,73 @@ def test_study_commands_report_bad_input_with_exit_2(tmp_path, args, message):
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()  # refused before any run
+
+
+def sweep_cli(tmp_path: Path, *args: str):
+    return CliRunner().invoke(main, ["sweep", *args, "-j", "1", "-q", "--out", str(tmp_path / "o")])
+
+
+def test_sweep_takes_set_and_replications_from_the_command_line(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'scenario = "bass"\nreplications = 5\n[parameters]\n'
+        '"verticals.market.p" = { values = [0.02, 0.08] }\n'
+    )
+    result = sweep_cli(tmp_path, str(path), "-n", "2", "--set", "economy.firms=300",
+                       "--set", "horizon=2")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    runs = pl.read_parquet(tmp_path / "o/runs.parquet")
+    assert runs.height == 2 * 2
+    scenario = json.loads((tmp_path / "o/study.json").read_text())["bases"]["base"]
+    assert scenario["economy"]["firms"] == 300 and scenario["horizon"] == 2.0
+
+
+def test_a_sweep_with_a_failed_run_writes_everything_and_exits_1(tmp_path, monkeypatch):
+    import econsim.experiments.runner as runner
+
+    def fragile(scenario, seed):
+        if scenario.verticals["market"].p == 0.04:
+            raise RuntimeError("the economy fell over")
+        return econsim.simulate(scenario, seed=seed)
+
+    monkeypatch.setattr(runner, "simulate", fragile)
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'scenario = "bass"\n[set]\n"economy.firms" = 300\nhorizon = 2\n[parameters]\n'
+        '"verticals.market.p" = { values = [0.03, 0.04] }\n'
+    )
+    result = sweep_cli(tmp_path, str(path))
+    assert result.exit_code == 1
+    assert "1 of 2 runs failed" in result.output and "--retry-failed" in result.output
+    assert pl.read_parquet(tmp_path / "o/runs.parquet").height == 2
+
+
+def test_an_arm_value_may_hold_commas(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        ["compare", "baseline", "--arm", "a:", "--arm",
+         'b:verticals.legal.p=0.05,labs.frontier.verticals=["legal", "finance"]',
+         "-n", "2", "--set", "economy.firms=300", "--set", "horizon=0.5", "-j", "1", "-q",
+         "--out", str(tmp_path / "c")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    bases = json.loads((tmp_path / "c/study.json").read_text())["bases"]
+    assert bases["b"]["labs"]["frontier"]["verticals"] == ["legal", "finance"]
+    assert bases["b"]["verticals"]["legal"]["p"] == 0.05
+
+
+def test_metrics_at_a_year_are_the_run_as_it_stood_then(tmp_path):
+    spec = study(replications=2, at=2.0)
+    runs = run_plan(plan_study(spec), tmp_path / "s").runs
+    for row in runs.iter_rows(named=True):  # an independent replay of each run
+        replay = econsim.simulate(econsim.load_scenario("bass", TINY), seed=row["seed"])
+        early = replay.timeseries.filter(pl.col("time") <= 2.0)
+        adoption = early.filter(pl.col("time") == 2.0)["adoption"].sum()
+        assert row["metric.adoption.market"] == pytest.approx(adoption)
+        assert row["metric.adoption.market"] < replay.metrics()["adoption.market"]
+    assert json.loads((tmp_path / "s/study.json").read_text())["metrics_at"] == 2.0
+    assert plan_study(spec).digest() != plan_study(study(replications=2)).digest()
 
 
 def test_the_example_studies_plan(tmp_path):

@@ -111,3 +111,27 @@ def test_the_report_draws_offline_in_a_real_browser(
     assert drawn == plots and traces > plots
     pixels = np.asarray(Image.open(tmp_path / "report.png").convert("L"), dtype=float)
     assert pixels.std() > 10  # not a blank page
+
+
+def test_sensitivity_bars_carry_their_intervals_in_both_renderers():
+    import polars as pl
+
+    from econsim.report.charts import sensitivity_chart
+    from econsim.report.figures import sensitivity_bars
+
+    table = pl.DataFrame(
+        {"parameter": ["p", "q"], "metric": ["m", "m"], "S1": [0.6, 0.1],
+         "S1_conf": [0.05, 0.2], "ST": [0.7, 0.15], "ST_conf": [0.06, 0.25]}
+    )  # fmt: skip
+    from matplotlib.container import ErrorbarContainer
+
+    figure = sensitivity_bars(table)
+    bars = [c for c in figure.axes[0].containers if isinstance(c, ErrorbarContainer)]
+    widths = sorted(
+        round(float(np.ptp(segment[:, 0])) / 2, 6)
+        for c in bars
+        for segment in c.lines[2][0].get_segments()
+    )
+    assert widths == [0.05, 0.06, 0.2, 0.25]
+    chart = sensitivity_chart(table)
+    assert [list(trace.error_x.array) for trace in chart.data] == [[0.05, 0.2], [0.06, 0.25]]

@@ -6,6 +6,7 @@ import hashlib
 
 import networkx as nx
 import numpy as np
+import polars as pl
 import pytest
 
 import econsim
@@ -159,3 +160,94 @@ def test_a_run_can_use_a_graph_file(tmp_path):
         "bass", {"economy.firms": 300, "horizon": 3, "graph.kind": "file", "graph.path": str(path)}
     )
     assert econsim.simulate(scenario).timeseries["adoption"][-1] > 0
+
+
+# ------------------------------------------------------------------ a user's networkx graph
+
+
+def user_graph(sizes: bool = True) -> nx.Graph:
+    """A small supply web with string ids, listed out of vertical order."""
+    graph = nx.Graph()
+    layout = {"clinic-a": "healthcare", "bank-x": "finance", "clinic-b": "healthcare",
+              "bank-y": "finance", "lab-q": "software"}  # fmt: skip
+    for i, (node, vertical) in enumerate(layout.items()):
+        graph.add_node(node, vertical=vertical, **({"size": 10.0 * (i + 1)} if sizes else {}))
+    graph.add_edges_from([("clinic-a", "bank-x"), ("clinic-b", "bank-x"), ("bank-y", "lab-q")])
+    return graph
+
+
+def test_a_networkx_graph_becomes_the_firms_their_verticals_sizes_and_ties():
+    base = econsim.load_scenario("baseline", {"horizon": 1.0})
+    scenario = base.with_network(user_graph())
+    assert scenario.economy.firms == 5 and scenario.graph.kind == "network"
+    world = build_world(scenario, Streams(1))
+    names = scenario.vertical_names
+    nodes = scenario.graph.network.nodes
+    # firms grouped by vertical in scenario order, graph order within a vertical
+    assert nodes == ("lab-q", "bank-x", "bank-y", "clinic-a", "clinic-b")
+    assert [names[v] for v in world.firm_vertical] == [
+        "software", "finance", "finance", "healthcare", "healthcare"
+    ]  # fmt: skip
+    assert world.firm_size.tolist() == [50.0, 20.0, 40.0, 10.0, 30.0]
+    ties = {frozenset((nodes[a], nodes[b])) for a, b in world.graph.to_networkx().edges()}
+    assert ties == {frozenset(e) for e in user_graph().edges()}
+
+
+def test_per_firm_results_join_back_to_the_node_ids():
+    scenario = econsim.load_scenario("bass", {"horizon": 2.0, "verticals.market.p": 0.5})
+    graph = nx.path_graph(30)
+    nx.set_node_attributes(graph, "market", "vertical")
+    results = econsim.simulate(scenario.with_network(graph), seed=2)
+    firms = results.firms()
+    assert firms["node"].to_list() == list(range(30)) and firms["firm"].to_list() == list(range(30))
+    adopted = results.events.filter(pl.col("event") == "pilot_start").join(firms, on="firm")
+    assert adopted.height > 0 and adopted["node"].is_in(list(graph.nodes)).all()
+
+
+def test_a_network_scenario_keeps_its_graph_through_overrides_and_refuses_a_firm_count():
+    scenario = econsim.load_scenario("baseline").with_network(user_graph(sizes=False))
+    again = scenario.override({"verticals.legal.p": 0.05})
+    assert again.graph.network is scenario.graph.network
+    assert again.graph.sha256 == scenario.graph.sha256
+    with pytest.raises(ScenarioError, match="the network has 5 nodes"):
+        scenario.override({"economy.firms": 6})
+    with pytest.raises(ScenarioError, match=r"comes from Scenario\.with_network"):
+        econsim.load_scenario("baseline", {"graph.kind": "network"})
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"vertical": "dentistry"}, "node 0: vertical 'dentistry' is not one of"),
+        ({}, "node 0: vertical None"),
+        ({"vertical": "legal", "size": -3.0}, "node 0: size -3.0 is not a positive"),
+        ({"vertical": "legal", "size": True}, "node 0: size True"),
+        ({"vertical": "legal", "size": float("nan")}, "node 0: size nan"),
+    ],
+)
+def test_a_graph_a_run_cannot_use_is_refused_naming_the_node(attributes, message):
+    graph = nx.Graph()
+    graph.add_node(0, **attributes)
+    with pytest.raises(ScenarioError, match=message):
+        econsim.load_scenario("baseline").with_network(graph)
+
+
+def test_the_same_graph_gives_the_same_run_and_another_graph_another_digest():
+    scenario = econsim.load_scenario("bass", {"horizon": 2.0, "verticals.market.p": 0.3})
+    graph = nx.cycle_graph(40)
+    nx.set_node_attributes(graph, "market", "vertical")
+    first = econsim.simulate(scenario.with_network(graph), seed=5)
+    second = econsim.simulate(scenario.with_network(graph.copy()), seed=5)
+    assert first.events.equals(second.events)
+    other = graph.copy()
+    other.remove_edge(0, 1)
+    assert scenario.with_network(other).graph.sha256 != scenario.with_network(graph).graph.sha256
+
+
+def test_a_network_scenario_travels_to_worker_processes_whole():
+    import pickle
+
+    scenario = econsim.load_scenario("baseline").with_network(user_graph())
+    again = pickle.loads(pickle.dumps(scenario))
+    assert again.graph.network.nodes == scenario.graph.network.nodes
+    assert again.graph.network.sizes.tolist() == scenario.graph.network.sizes.tolist()

@@ -41,7 +41,22 @@ set_option = click.option(
     help="Override a scenario value, e.g. --set verticals.legal.p=0.05 (repeatable; "
     "'*' stands for every vertical, lab or holder).",
 )
+at_option = click.option(
+    "--at",
+    type=float,
+    metavar="YEAR",
+    help="Take the summary metrics at this year instead of the run's end, e.g. --at 2035.",
+)
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no table.")
+
+
+def check_at(at: float | None, scenario: Scenario) -> None:
+    """Refuse an --at outside the run, before anything runs."""
+    if at is not None and not scenario.start <= at <= scenario.end:
+        raise InputError(
+            f"--at {at:g}: outside the run of {scenario.name!r} "
+            f"({scenario.start:g}-{scenario.end:g}); pick a year inside it"
+        )
 
 
 def new_folder(parent: str, name: str) -> Path:

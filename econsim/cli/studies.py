@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ import click
 from econsim.cli.common import (
     DEFAULT_SCENARIO,
     InputError,
+    at_option,
     load,
     new_folder,
     progress_bar,
@@ -25,7 +27,7 @@ from econsim.extras import require
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
     import polars as pl
 
-    from econsim.experiments import Outcome, Plan
+    from econsim.experiments import Outcome, Plan, Study
     from econsim.scenario import Scenario
 
 
@@ -140,6 +142,7 @@ def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outc
     is_flag=True,
     help="Independent seeds per arm instead of common random numbers.",
 )
+@at_option
 @executor_options
 def compare(
     scenarios: tuple[str, ...],
@@ -150,6 +153,7 @@ def compare(
     metrics: str,
     confidence: float,
     independent: bool,
+    at: float | None,
     execution: Execution,
 ) -> None:
     """Paired differences of summary metrics between policy arms.
@@ -164,13 +168,15 @@ def compare(
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
     with _study_errors():
-        outcome = _run(plan_arms(bases, replications, root, independent), folder, execution)
+        plan = plan_arms(bases, replications, root, independent, at)
+        outcome = _run(plan, folder, execution)
     patterns = [p.strip() for p in metrics.split(",") if p.strip()]
     table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
     write_table(table, folder / "comparison.parquet")
     if not execution.quiet:
         click.echo(comparison_table(table, confidence))
-        click.echo(f"wrote {folder}/ comparison.parquet runs.parquet runs/")
+        click.echo(f"wrote {folder}/ comparison.parquet runs.parquet timeseries/ summary/ runs/")
+    _stop_if_failed(outcome, folder)
 
 
 def _arms(
@@ -196,7 +202,9 @@ def _arms(
         name, sep, spec = arm.partition(":")
         if not sep or not name:
             raise InputError(f"--arm {arm!r}: expected NAME:KEY=VALUE,... (or NAME: for none)")
-        items = [item for item in spec.split(",") if item.strip()]
+        if name in result:
+            raise InputError(f"--arm {name}: two arms have this name; give each its own")
+        items = [item for item in ARM_ITEM.split(spec) if item.strip()]
         try:
             result[name] = base.override(parse_assignments(items, source=f"--arm {name}"))
         except ScenarioError as error:
@@ -204,6 +212,11 @@ def _arms(
     if len(result) < 2:
         raise InputError("compare needs two arms: --arm twice, with different names")
     return result
+
+
+# An arm's assignments split at the commas that start a new KEY=, so that TOML values
+# may hold commas: --arm 'a:verticals.legal.p=0.05,labs.lab.verticals=["legal", "finance"]'
+ARM_ITEM = re.compile(r",(?=\s*[\w*.-]+\s*=)")
 
 
 def comparison_table(table: pl.DataFrame, confidence: float) -> str:
@@ -231,23 +244,80 @@ def comparison_table(table: pl.DataFrame, confidence: float) -> str:
 # ---------------------------------------------------------------- sweep and sensitivity
 
 
+def study_options(command: Any) -> Any:
+    """--set, --replications and --at: change a study from the command line, not a copy."""
+    command = at_option(set_option(command))
+    return click.option(
+        "--replications",
+        "-n",
+        type=click.IntRange(min=1),
+        help="Replications per design point and arm (default: the study's).",
+    )(command)
+
+
+def _load_study(
+    path: Path, assignments: Sequence[str], replications: int | None, at: float | None
+) -> Study:
+    """The study file with the command line's --set, --replications and --at applied."""
+    from econsim.experiments import Study, load_study
+    from econsim.scenario import parse_assignments
+
+    spec = load_study(path)
+    changes: dict[str, Any] = {}
+    if assignments:
+        changes["set"] = {**spec.set, **parse_assignments(assignments)}
+    if replications is not None:
+        changes["replications"] = replications
+    if at is not None:
+        changes["at"] = at
+    return Study.model_validate({**spec.model_dump(), **changes}) if changes else spec
+
+
+def _stop_if_failed(outcome: Outcome, folder: Path) -> None:
+    """Exit 1 when any run of the study failed (its rows say why)."""
+    import polars as pl
+
+    failed = outcome.runs.filter(pl.col("status") != "ok").height if outcome.runs.height else 0
+    if failed:
+        raise RunsFailed(
+            f"{failed} of {outcome.runs.height} runs failed: their error and traceback are in "
+            f"{folder}/runs.parquet; rerun with --out {folder} --retry-failed"
+        )
+
+
+class RunsFailed(click.ClickException):
+    """Some runs of a study failed: everything else was written; exit code 1."""
+
+    exit_code = 1
+
+
 @click.command()
 @click.argument("study", type=click.Path(path_type=Path))
 @click.option("--retry-failed", is_flag=True, help="Run failed runs again on resume.")
 @click.option("--keep-events", is_flag=True, help="Also store each run's event log.")
+@study_options
 @executor_options
-def sweep(study: Path, retry_failed: bool, keep_events: bool, execution: Execution) -> None:
-    """Run a study file: its design over parameters, times its replications."""
-    from econsim.experiments import load_study, plan_study
+def sweep(
+    study: Path,
+    retry_failed: bool,
+    keep_events: bool,
+    assignments: tuple[str, ...],
+    replications: int | None,
+    at: float | None,
+    execution: Execution,
+) -> None:
+    """Run a study (a file, or a bundled study's name): its design times its replications."""
+    from econsim.experiments import plan_study
 
     with _study_errors():
-        spec = load_study(study)
+        spec = _load_study(study, assignments, replications, at)
         folder = execution.folder(spec.name)
-        _run(
+        outcome = _run(
             plan_study(spec), folder, execution, retry_failed=retry_failed, keep_events=keep_events
         )
     if not execution.quiet:
-        click.echo(f"wrote {folder}/ runs.parquet runs/")
+        click.echo(f"wrote {folder}/ runs.parquet timeseries/ summary/ runs/")
+    _stop_if_failed(outcome, folder)
 
 
 @click.command()
@@ -258,25 +328,38 @@ def sweep(study: Path, retry_failed: bool, keep_events: bool, execution: Executi
     metavar="NAMES",
     help="Summary metrics to explain (default: the study's 'metrics').",
 )
+@study_options
 @executor_options
-def sensitivity(study: Path, metrics: str, execution: Execution) -> None:
+def sensitivity(
+    study: Path,
+    metrics: str,
+    assignments: tuple[str, ...],
+    replications: int | None,
+    at: float | None,
+    execution: Execution,
+) -> None:
     """Sobol or Morris indices of summary metrics (runs the study first, or resumes it)."""
     import polars as pl
 
-    from econsim.experiments import load_study, plan_study, sensitivity_indices
+    from econsim.experiments import plan_study, sensitivity_indices
+    from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
 
     require("SALib", "econsim sensitivity")  # before any run
     with _study_errors():
-        spec = load_study(study)
+        spec = _load_study(study, assignments, replications, at)
+        check_design(spec)
         plan = plan_study(spec)
         folder = execution.folder(spec.name)
         outcome = _run(plan, folder, execution)
+        _stop_if_failed(outcome, folder)
         names = [m.strip() for m in metrics.split(",") if m.strip()]
         censor = next(iter(plan.bases.values())).end
         table = sensitivity_indices(spec, outcome.runs, censor, names)
     write_table(table, folder / "sensitivity.parquet")
     if not execution.quiet:
         with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, float_precision=3):
-            click.echo(table)
-        click.echo(f"wrote {folder}/ sensitivity.parquet runs.parquet runs/")
+            click.echo(table.drop("warning"))
+    for row in table.filter(pl.col("warning").is_not_null()).iter_rows(named=True):
+        click.echo(f"warning: {row['parameter']} on {row['metric']}: {row['warning']}", err=True)
+        click.echo(f"wrote {folder}/ sensitivity.parquet runs.parquet timeseries/ summary/ runs/")

@@ -67,12 +67,15 @@ def run_plan(
             "commit": commit(),
             "runs": len(plan.tasks),
             "parameters": plan.parameters,
+            "metrics_at": plan.at,
             "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},
         }
     )
     done = store.done(retry_failed)
     todo = [task for task in plan.tasks if task.run_id not in done]
-    job = partial(execute, bases=plan.bases, root=str(store.path), keep_events=keep_events)
+    job = partial(
+        execute, bases=plan.bases, root=str(store.path), keep_events=keep_events, at=plan.at
+    )
     clock, failed = time.perf_counter(), 0
     try:
         for row in executor.map(job, todo):
@@ -93,9 +96,16 @@ def run_plan(
 
 
 def execute(
-    task: RunTask, bases: dict[str, Scenario], root: str, keep_events: bool
+    task: RunTask,
+    bases: dict[str, Scenario],
+    root: str,
+    keep_events: bool,
+    at: float | None = None,
 ) -> dict[str, Any]:
-    """Run one task and write its partition; a failure becomes a recorded status."""
+    """Run one task and write its partitions; a failure becomes a recorded status.
+
+    Its metrics are taken at the run's end, or at the year ``at``.
+    """
     clock = time.perf_counter()
     row: dict[str, Any] = {
         "run_id": task.run_id,
@@ -110,7 +120,7 @@ def execute(
     try:
         results = simulate(bases[task.arm].override(task.overrides), seed=task.seed)
         row.update(status="ok", error=None, traceback=None, events=len(results.events))
-        row.update({f"metric.{k}": v for k, v in results.metrics().items()})
+        row.update({f"metric.{k}": v for k, v in results.metrics(at).items()})
     except Exception as error:  # a failed run is data, not a crashed study
         row.update(
             status="failed",

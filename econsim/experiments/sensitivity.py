@@ -8,6 +8,8 @@ happens counts as the horizon's end (censored), or indices could not be computed
 
 from __future__ import annotations
 
+import math
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,7 +24,7 @@ def sensitivity_indices(
     study: Study, runs: pl.DataFrame, censor_at: float, metrics: Sequence[str] = ()
 ) -> pl.DataFrame:
     """Indices per (parameter, metric) for a sobol or morris study."""
-    _check_design(study)
+    check_design(study)
     failed = runs.filter(pl.col("status") != "ok").height
     if failed:
         raise StudyError(
@@ -41,31 +43,56 @@ def indices(study: Study, outputs: Mapping[str, np.ndarray]) -> pl.DataFrame:
     require("SALib", "sensitivity indices")
     from SALib.analyze import morris, sobol
 
-    _check_design(study)
+    check_design(study)
     kind = study.design.kind
     problem, units = salib_problem(study), unit_sample(study)
     rows = []
     for metric, y in outputs.items():
-        if kind == "sobol":
-            result = sobol.analyze(problem, y, calc_second_order=False, seed=study.seed)
-            keys = ("S1", "S1_conf", "ST", "ST_conf")
-        else:
-            result = morris.analyze(
-                problem, units, y, num_levels=study.design.levels, seed=study.seed
-            )
-            keys = ("mu_star", "mu_star_conf", "sigma", "mu")
+        with warnings.catch_warnings(record=True) as caught:  # SALib's, e.g. no variance
+            warnings.simplefilter("always")
+            if kind == "sobol":
+                result = sobol.analyze(problem, y, calc_second_order=False, seed=study.seed)
+                keys = ("S1", "S1_conf", "ST", "ST_conf")
+            else:
+                result = morris.analyze(
+                    problem, units, y, num_levels=study.design.levels, seed=study.seed
+                )
+                keys = ("mu_star", "mu_star_conf", "sigma", "mu")
+        salib = sorted({f"SALib: {w.message}" for w in caught})
         for i, name in enumerate(problem["names"]):
+            row = {key: float(np.asarray(result[key])[i]) for key in keys}
+            problems = salib + doubts(row, study.design.samples)
             rows.append(
-                {
-                    "parameter": name,
-                    "metric": metric,
-                    **{key: float(np.asarray(result[key])[i]) for key in keys},
-                }
+                {"parameter": name, "metric": metric, **row, "warning": "; ".join(problems) or None}
             )
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema_overrides={"warning": pl.String})
 
 
-def _check_design(study: Study) -> None:
+def doubts(row: Mapping[str, float], samples: int) -> list[str]:
+    """Why an index should not be read as it stands: out of [0, 1], or lost in its interval.
+
+    Sobol indices are shares of variance; estimated from too few samples they fall
+    outside [0, 1], and an interval wider than the index means it is not told from 0.
+    """
+    problems = []
+    for index in ("S1", "ST", "mu_star"):
+        value, half = row.get(index), row.get(f"{index}_conf")
+        if value is None or half is None:
+            continue
+        if not (math.isfinite(value) and math.isfinite(half)):
+            problems.append(f"{index} is not a number (the output may not vary)")
+            continue
+        if index != "mu_star" and not -1e-9 <= value <= 1 + 1e-9:
+            problems.append(f"{index} = {value:.2f} is outside [0, 1]")
+        if half > abs(value):
+            problems.append(f"{index}'s interval (±{half:.2f}) is wider than it")
+    if problems:
+        problems.append(f"raise design.samples (now {samples})")
+    return problems
+
+
+def check_design(study: Study) -> None:
+    """Refuse a study whose design gives no sensitivity indices (before any run)."""
     if study.design.kind not in ("sobol", "morris"):
         raise StudyError(
             f"design.kind: sensitivity needs 'sobol' or 'morris', not {study.design.kind!r}"

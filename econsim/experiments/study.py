@@ -101,6 +101,7 @@ class Study(_Frozen):
     parameters: dict[str, Range | Values] = Field(default_factory=dict)
     design: Design = Design()
     metrics: list[str] = Field(default_factory=lambda: ["breadth", "time_to_general", "max_gap"])
+    at: float | None = None  # summary metrics at this year (default: each run's end)
 
     @model_validator(mode="after")
     def _design_fits(self) -> Study:
@@ -139,15 +140,18 @@ class Plan:
     tasks: list[RunTask]
     parameters: list[str]
     units: NDArray[np.float64] | None = None  # sampled designs: points in the unit cube
+    at: float | None = None  # summary metrics at this year (default: each run's end)
 
     def digest(self) -> str:
         """A fingerprint of what the plan runs, to refuse resuming a different study."""
-        payload = {
+        payload: dict[str, Any] = {
             "bases": {arm: base.model_dump(mode="json") for arm, base in self.bases.items()},
             "tasks": [
                 (t.run_id, t.arm, t.point, t.replication, t.seed, t.overrides) for t in self.tasks
             ],
         }
+        if self.at is not None:  # metrics at another time are another study's rows
+            payload["at"] = self.at
         text = json.dumps(payload, default=str)  # order matters: verticals order the world
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -198,7 +202,8 @@ def plan_study(study: Study) -> Plan:
                 tasks.append(RunTask(len(tasks), arm, point, replication, seed, overrides, values))
     bases = {arm: base for arm in arms}
     _validate_tasks(bases, tasks)
-    return Plan(study.name, bases, tasks, list(study.parameters), units)
+    _check_at(study.at, bases)
+    return Plan(study.name, bases, tasks, list(study.parameters), units, study.at)
 
 
 def plan_arms(
@@ -206,8 +211,10 @@ def plan_arms(
     replications: int,
     seed: int,
     independent: bool = False,
+    at: float | None = None,
 ) -> Plan:
     """Arms to compare, each a scenario, over common (or independent) replications."""
+    _check_at(at, bases)
     count = replications * (len(bases) if independent else 1)
     seeds = replication_seeds(seed, count)
     tasks: list[RunTask] = []
@@ -215,7 +222,7 @@ def plan_arms(
         for index, arm in enumerate(bases):
             which = replication * len(bases) + index if independent else replication
             tasks.append(RunTask(len(tasks), arm, 0, replication, seeds[which]))
-    return Plan("compare", dict(bases), tasks, [])
+    return Plan("compare", dict(bases), tasks, [], at=at)
 
 
 def scenario_keys(base: Scenario, study: Study, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -292,6 +299,15 @@ def _validate_tasks(bases: Mapping[str, Scenario], tasks: list[RunTask]) -> None
         except ScenarioError as error:
             where = f"run {task.run_id} (arm {task.arm}, point {task.point})"
             raise StudyError(f"{where}: {error}") from None
+
+
+def _check_at(at: float | None, bases: Mapping[str, Scenario]) -> None:
+    """Metrics at a year every arm's runs reach, or the study stops before it starts."""
+    for arm, base in bases.items():
+        if at is not None and not base.start <= at <= base.end:
+            raise StudyError(
+                f"at {at:g}: outside the runs of arm {arm!r} ({base.start:g}-{base.end:g})"
+            )
 
 
 def _distinct(tasks: list[RunTask]) -> list[RunTask]:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from econsim.report.data import RunView, StudyView
+from econsim.report.data import RunView, StudyView, interval
 from econsim.report.style import ARM_COLOURS, colours
 
 
@@ -260,6 +260,7 @@ def sensitivity_chart(table: pl.DataFrame) -> go.Figure:
             orientation="h",
             name=index,
             marker_color=colour,
+            error_x=None if (half := interval(table, index)) is None else {"array": half},
         )
     figure = _layout(figure, "", f"{first} and {total} per parameter and metric", x_title="index")
     figure.update_layout(barmode="group", height=max(320, 30 * table.height + 120))

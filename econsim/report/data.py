@@ -136,6 +136,12 @@ def _fan(folder: Path, runs: pl.DataFrame, threshold: float) -> pl.DataFrame:
     )
 
 
+def interval(table: pl.DataFrame, index: str) -> list[float] | None:
+    """Half-widths of an index's confidence interval (``S1_conf``), None if it has none."""
+    column = f"{index}_conf"
+    return table[column].to_list() if column in table.columns else None
+
+
 def _threshold(description: dict[str, Any]) -> float:
     bases = description.get("bases", {})
     first: dict[str, Any] = next(iter(bases.values()), {})

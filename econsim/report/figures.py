@@ -15,7 +15,14 @@ import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from econsim.report.data import RunView, StudyView, folder_kind, run_view, study_view
+from econsim.report.data import (
+    RunView,
+    StudyView,
+    folder_kind,
+    interval,
+    run_view,
+    study_view,
+)
 from econsim.report.style import ARM_COLOURS, colours
 
 FORMATS = ("png", "svg")
@@ -280,8 +287,16 @@ def sensitivity_bars(table: pl.DataFrame) -> Figure:
     for ax, metric in zip(axes.flat, metrics_, strict=False):
         rows = table.filter(pl.col("metric") == metric)
         y = range(rows.height)
-        ax.barh([i - 0.2 for i in y], rows[first], height=0.4, color="#0072B2", label=first)
-        ax.barh([i + 0.2 for i in y], rows[total], height=0.4, color="#E69F00", label=total)
+        for offset, index, colour in ((-0.2, first, "#0072B2"), (0.2, total, "#E69F00")):
+            ax.barh(
+                [i + offset for i in y],
+                rows[index],
+                height=0.4,
+                color=colour,
+                label=index,
+                xerr=interval(rows, index),  # SALib's bootstrap interval, where it gives one
+                error_kw={"elinewidth": 0.8, "capsize": 2},
+            )
         ax.set_yticks(list(y), rows["parameter"], fontsize=8)
         ax.invert_yaxis()
         ax.set(title=metric, xlabel="index")

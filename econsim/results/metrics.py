@@ -54,10 +54,24 @@ def metric(name: str) -> Callable[[Metric], Metric]:
     return add
 
 
-def summarize(timeseries: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Long table ``metric, lab, vertical, value``; null lab/vertical means all of them."""
+def summarize(timeseries: pl.DataFrame, threshold: float, at: float | None = None) -> pl.DataFrame:
+    """Long table ``metric, lab, vertical, value``; null lab/vertical means all of them.
+
+    Metrics are taken at the last report, or at ``at`` (a year): the run as it stood
+    then, as if it had ended there.
+    """
+    if at is not None:
+        timeseries = up_to(timeseries, at)
     rows = [row for family in METRICS.values() for row in family(timeseries, threshold)]
     return pl.DataFrame(rows, schema=SUMMARY_SCHEMA, orient="row")
+
+
+def up_to(timeseries: pl.DataFrame, at: float) -> pl.DataFrame:
+    """The reports up to year ``at``; ValueError when ``at`` is outside the run."""
+    first, last = float(timeseries["time"].min()), float(timeseries["time"].max())  # type: ignore[arg-type]
+    if not first <= at <= last + 1e-9:
+        raise ValueError(f"at {at:g} is outside the run ({first:g}-{last:g})")
+    return timeseries.filter(pl.col("time") <= at + 1e-9)
 
 
 @metric("run")
@@ -84,15 +98,35 @@ def _vertical(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
         .agg(pl.col("time").min())
     )
     first_expert = dict(zip(expert["vertical"].cast(pl.String), expert["time"], strict=True))
+    settled = _expert_from(lead, threshold)
     rows = []
     for record in last.iter_rows(named=True):
         v = str(record["vertical"])
         rows += [_row("time_to_expert", first_expert.get(v), vertical=v)]
+        rows += [_row("expert_from", settled.get(v), vertical=v)]
         rows += [
             _row(name, record[name], vertical=v)
             for name in ("capability", "proxy", "gap", "adoption")
         ]
     return rows
+
+
+def _expert_from(lead: pl.DataFrame, threshold: float) -> dict[str, float | None]:
+    """Per vertical: the first report from which capability stays at expert level to the end.
+
+    None when the last report is below the threshold: a vertical that reached expert
+    level and fell back has no "expert from".
+    """
+    settled: dict[str, float | None] = {}
+    for (vertical,), rows in lead.sort("time").group_by("vertical", maintain_order=True):
+        expert = (rows["capability"] >= threshold).to_list()
+        times = rows["time"].to_list()
+        if not expert[-1]:
+            settled[str(vertical)] = None
+            continue
+        below = [i for i, ok in enumerate(expert) if not ok]
+        settled[str(vertical)] = times[below[-1] + 1 if below else 0]
+    return settled
 
 
 @metric("data")

@@ -71,6 +71,7 @@ METRIC_UNITS = {
     "breadth": "verticals",
     "time_to_general": "year",
     "time_to_expert": "year",
+    "expert_from": "year",
     "capability": SHARE_OF_TASKS,
     "proxy": SCORE,
     "gap": "score minus capability, -1 to 1",

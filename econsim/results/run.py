@@ -35,13 +35,43 @@ class Results:
     summary: pl.DataFrame
     manifest: dict[str, Any] = field(default_factory=dict)
 
+    def firms(self) -> pl.DataFrame:
+        """``firm`` (the index in ``events``) and ``node``: the ids of a network's nodes.
+
+        Only for scenarios made by :meth:`Scenario.with_network`; join it to the
+        events on ``firm`` to take per-firm results back to the graph.
+        """
+        network = self.scenario.graph.network
+        if network is None:
+            raise ValueError("firms(): the scenario has no network (Scenario.with_network)")
+        nodes = list(network.nodes)
+        return pl.DataFrame(
+            {
+                "firm": range(len(nodes)),
+                "node": nodes if _plain(nodes) else [str(n) for n in nodes],
+                "vertical": [
+                    name
+                    for name, n in zip(self.scenario.vertical_names, network.counts, strict=True)
+                    for _ in range(n)
+                ],
+            },
+            schema_overrides={"firm": pl.Int64},
+        )
+
     def breadth(self) -> pl.DataFrame:
         """Verticals at expert level over time."""
         return metrics.breadth(self.timeseries, self.scenario.capability.expert_threshold)
 
-    def metrics(self) -> dict[str, float | None]:
-        """Summary metrics as flat ``{"time_to_expert.healthcare": 2031.5, ...}``."""
-        return metrics.flatten(self.summary)
+    def metrics(self, at: float | None = None) -> dict[str, float | None]:
+        """Summary metrics as flat ``{"time_to_expert.healthcare": 2031.5, ...}``.
+
+        At the run's end, or at the year ``at`` (the run as it stood then).
+        """
+        return metrics.flatten(self.summary if at is None else self.summary_at(at))
+
+    def summary_at(self, at: float) -> pl.DataFrame:
+        """The summary table as if the run had ended at the year ``at``."""
+        return metrics.summarize(self.timeseries, self.scenario.capability.expert_threshold, at)
 
     def provenance(self) -> dict[str, str]:
         """Parquet key-value metadata: scenario, seed and version as JSON."""
@@ -79,6 +109,12 @@ class Results:
     def write_table(self, name: str, path: Path) -> None:
         """One of the three tables as parquet, with its provenance and units."""
         write_parquet(getattr(self, name), path, self.provenance(), UNITS[name])
+
+
+def _plain(nodes: list[Any]) -> bool:
+    """Node ids polars keeps as they are: all ints (not bools) or all strings."""
+    kinds = {type(n) for n in nodes}
+    return kinds <= {int} or kinds <= {str}
 
 
 def read_results(folder: str | Path) -> Results:

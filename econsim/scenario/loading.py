@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from econsim.scenario.errors import ScenarioError
-from econsim.scenario.graphs import EdgeList, read_edge_list
+from econsim.scenario.graphs import EdgeList, Network, read_edge_list
 from econsim.scenario.keys import (
     apply_overrides,
     describe_error,
@@ -170,6 +170,13 @@ def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) ->
     if isinstance(graph, dict) and graph.get("kind") == "file" and graph.get("path"):
         edges = _edge_list(graph, source, edges)
         graph["sha256"] = edges.sha256
+    given = graph if isinstance(graph, dict) else {}
+    if given.get("kind") == "network" and not (
+        isinstance(edges, Network) and given.get("sha256") == edges.sha256
+    ):
+        raise ScenarioError(
+            source, ["graph.kind 'network' comes from Scenario.with_network(graph) in Python"]
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -177,6 +184,15 @@ def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) ->
     _check_references(scenario, source)
     if scenario.graph.kind == "file" and edges is not None:
         _check_edges(edges, scenario.economy.firms, f"{source}: graph.path {scenario.graph.path}")
+        scenario.graph._edges = edges
+    if isinstance(edges, Network) and scenario.graph.kind == "network":
+        if scenario.economy.firms != len(edges.nodes):
+            raise ScenarioError(
+                source,
+                [f"economy.firms: the network has {len(edges.nodes)} nodes, one firm each"],
+            )
+        if len(edges.counts) != len(scenario.verticals):
+            raise ScenarioError(source, ["verticals: a network's verticals cannot change"])
         scenario.graph._edges = edges
     return scenario
 

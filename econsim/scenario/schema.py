@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from econsim.scenario.graphs import EdgeList
+from econsim.scenario.graphs import EdgeList, Network
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -239,10 +239,12 @@ class SupplyGraph(_Frozen):
     """Supplier/customer ties over which imitation spreads.
 
     A ``file`` graph is read when the scenario is loaded: its edges travel with the
-    scenario and ``sha256`` (the digest of the file) is filled in for provenance.
+    scenario and ``sha256`` (the digest of the file) is filled in for provenance. A
+    ``network`` graph is a networkx graph given from Python
+    (:meth:`Scenario.with_network`); ``sha256`` is the digest of its nodes and edges.
     """
 
-    kind: Literal["block", "barabasi_albert", "complete", "file"] = "block"
+    kind: Literal["block", "barabasi_albert", "complete", "file", "network"] = "block"
     mean_degree: Positive = 6.0
     cross_vertical: Probability = 0.2
     path: str | None = None
@@ -257,8 +259,13 @@ class SupplyGraph(_Frozen):
 
     @property
     def edges(self) -> EdgeList | None:
-        """The loaded edge list of a ``file`` graph (None for the others)."""
+        """The loaded edge list of a ``file`` or ``network`` graph (None for the others)."""
         return self._edges
+
+    @property
+    def network(self) -> Network | None:
+        """The user's graph of a ``network`` scenario: node ids, verticals, sizes."""
+        return self._edges if isinstance(self._edges, Network) else None
 
 
 class Actuation(_Frozen):
@@ -368,6 +375,28 @@ class Scenario(_Frozen):
         raw, source = self.model_dump(mode="json"), f"scenario {self.name!r}"
         apply_overrides(raw, overrides, source=source)
         return validate(raw, source=source, edges=self.graph.edges)
+
+    def with_network(self, graph: Any) -> Scenario:
+        """A copy whose firms and supply ties are the nodes and edges of a networkx graph.
+
+        Each node needs a ``vertical`` attribute naming one of the scenario's verticals,
+        and may have a ``size`` (employees; every node or none, else sizes are drawn).
+        ``economy.firms`` becomes the number of nodes. :meth:`Results.firms` maps the
+        run's firm indices back to the node ids.
+        """
+        from econsim.scenario.errors import ScenarioError
+        from econsim.scenario.graphs import network_from_graph
+        from econsim.scenario.loading import validate
+
+        source = f"scenario {self.name!r}: with_network"
+        try:
+            network = network_from_graph(graph, self.vertical_names)
+        except ValueError as error:
+            raise ScenarioError(source, [str(error)]) from None
+        raw = self.model_dump(mode="json")
+        raw["graph"] = {"kind": "network", "sha256": network.sha256}
+        raw["economy"]["firms"] = len(network.nodes)
+        return validate(raw, source=source, edges=network)
 
     def to_toml(self) -> str:
         """The resolved scenario as TOML text."""

@@ -50,10 +50,14 @@ class World:
 def build_world(scenario: Scenario, streams: Streams) -> World:
     """Draw firms and the supply graph for a scenario from its world streams."""
     rng = streams.rng("world")
-    counts = allocate(scenario.economy.firms, [v.firm_share for v in scenario.verticals.values()])
+    network = scenario.graph.network  # the user's graph decides firms, verticals, sizes
+    shares = [v.firm_share for v in scenario.verticals.values()]
+    counts = network.counts if network else allocate(scenario.economy.firms, shares)
     bounds = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
     vertical = np.repeat(np.arange(counts.size, dtype=np.int16), counts)
     sizes = firm_sizes(scenario.economy.firm_size, int(bounds[-1]), rng)
+    if network is not None and network.sizes is not None:
+        sizes = network.sizes  # drawn all the same, so other draws do not move
     thresholds = np.concatenate(
         [
             capability_thresholds(v.threshold, int(n), rng)

@@ -66,7 +66,7 @@ def build_supply_graph(
         return None
     if firms < 2:  # nobody to be tied to
         return Adjacency.from_edges(np.zeros((0, 2), dtype=np.int64), firms)
-    if spec.kind == "file":
+    if spec.kind in ("file", "network"):
         if spec.edges is None:
             raise ScenarioError(
                 f"graph.path {spec.path}", ["the edge list is not loaded: load the scenario again"]
