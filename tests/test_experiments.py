@@ -191,6 +191,8 @@ def test_every_study_file_carries_provenance_and_units_in_its_arrow_schema(swept
     table = pq.read_schema(folder / "runs.parquet")
     metric = next(c for c in runs.columns if c.startswith("metric.time_to_expert"))
     assert table.field(metric).metadata[b"unit"] == b"year"
+    assert table.metadata[b"econsim.rows"].startswith(b"one run:")  # what a row is
+    assert series.metadata[b"econsim.rows"] == b"one report time of one lab in one vertical"
 
 
 def test_a_killed_run_leaves_tables_that_a_resume_replaces(swept, tmp_path):
@@ -458,6 +460,7 @@ def test_compare_prints_and_writes_the_paired_table(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "adoption.market" in result.output and "95% interval" in result.output
+    assert "each row is one metric of one arm against the baseline arm" in result.output
     table = pl.read_parquet(tmp_path / "c/comparison.parquet")
     row = table.filter(pl.col("metric") == "adoption.market").row(0, named=True)
     assert row["arm"] == "fast" and row["difference"] > 0 and row["n"] == 4

@@ -80,6 +80,69 @@ def test_replace_takes_a_table_from_the_child_alone(tmp_path):
     assert list(load_scenario(merged).labs) == ["x", "y"]
 
 
+MANDATE = """
+[[interventions]]
+name = "mandate"
+at = 2028.0
+set = { "verticals.a.p" = 0.2, "verticals.a.q" = 0.6 }
+[[interventions]]
+at = 2030.0
+set = { "verticals.a.q" = 0.3 }
+"""
+
+
+def test_a_childs_interventions_merge_into_its_parents_by_name(tmp_path):
+    write(tmp_path / "parent.toml", MINIMAL + MANDATE)
+    child = write(
+        tmp_path / "child.toml",
+        """extends = "parent.toml"
+[[interventions]]
+name = "mandate"
+at = 2029.0
+set = { "verticals.a.p" = 0.25 }
+[[interventions]]
+name = "late"
+at = 2031.0
+set = { "verticals.a.p" = 0.1 }
+""",
+    )
+    timeline = load_scenario(child).interventions
+    assert [(i.name, i.at) for i in timeline] == [
+        ("mandate", 2029.0), ("1", 2030.0), ("late", 2031.0)
+    ]  # fmt: skip
+    assert timeline[0].set == {"verticals.a.p": 0.25, "verticals.a.q": 0.6}
+    replaced = write(
+        tmp_path / "replaced.toml",
+        """extends = "parent.toml"
+replace = ["interventions"]
+[[interventions]]
+at = 2031.0
+set = { "verticals.a.p" = 0.1 }
+""",
+    )
+    assert [(i.name, i.at) for i in load_scenario(replaced).interventions] == [("0", 2031.0)]
+
+
+def test_an_intervention_is_set_by_its_name_and_a_dotted_key_inside_its_set(tmp_path):
+    path = write(tmp_path / "s.toml", MINIMAL + MANDATE)
+    scenario = load_scenario(
+        path,
+        [
+            "interventions.mandate.at=2027",
+            "interventions.mandate.set.verticals.a.p=0.3",
+            "interventions.1.note=the unnamed one, by its position",
+        ],
+    )
+    mandate = scenario.interventions[0]
+    assert mandate.at == 2027.0 and mandate.set == {"verticals.a.p": 0.3, "verticals.a.q": 0.6}
+    assert scenario.interventions[1].note == "the unnamed one, by its position"
+    with pytest.raises(ScenarioError, match=r"unknown intervention 'mandat' \(did you mean"):
+        load_scenario(path, ["interventions.mandat.at=2027"])
+    named_twice = MANDATE.replace("at = 2030.0", 'name = "mandate"\nat = 2030.0')
+    with pytest.raises(ScenarioError, match="two are named 'mandate'"):
+        load_scenario(write(tmp_path / "twice.toml", MINIMAL + named_twice))
+
+
 def test_extends_can_name_a_bundled_scenario(tmp_path):
     child = write(tmp_path / "c.toml", 'extends = "bass"\nname = "c"\n[economy]\nfirms = 99\n')
     assert load_scenario(child).economy.firms == 99

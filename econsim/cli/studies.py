@@ -162,6 +162,7 @@ def compare(
     """
     from econsim.experiments import compare_arms, plan_arms
     from econsim.experiments.store import write_table
+    from econsim.results.parquet import ROWS
 
     require("scipy", "econsim compare (its confidence intervals)")  # before any run
     bases = _arms(scenarios, arms, assignments)
@@ -172,8 +173,9 @@ def compare(
         outcome = _run(plan, folder, execution)
     patterns = [p.strip() for p in metrics.split(",") if p.strip()]
     table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
-    write_table(table, folder / "comparison.parquet")
+    write_table(table, folder / "comparison.parquet", rows=ROWS["comparison"])
     if not execution.quiet:
+        click.echo(f"comparison.parquet: each row is {ROWS['comparison']}")
         click.echo(comparison_table(table, confidence))
         click.echo(f"wrote {folder}/ comparison.parquet runs.parquet timeseries/ summary/ runs/")
     _stop_if_failed(outcome, folder)
@@ -344,6 +346,7 @@ def sensitivity(
     from econsim.experiments import plan_study, sensitivity_indices
     from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
+    from econsim.results.parquet import ROWS
 
     require("SALib", "econsim sensitivity")  # before any run
     with _study_errors():
@@ -356,8 +359,9 @@ def sensitivity(
         names = [m.strip() for m in metrics.split(",") if m.strip()]
         censor = next(iter(plan.bases.values())).end
         table = sensitivity_indices(spec, outcome.runs, censor, names)
-    write_table(table, folder / "sensitivity.parquet")
+    write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
+        click.echo(f"sensitivity.parquet: each row is {ROWS['sensitivity']}")
         with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, float_precision=3):
             click.echo(table.drop("warning"))
     for row in table.filter(pl.col("warning").is_not_null()).iter_rows(named=True):

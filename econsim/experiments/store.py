@@ -35,7 +35,7 @@ import polars as pl
 
 from econsim.experiments.study import StudyError
 from econsim.results import Results
-from econsim.results.parquet import runs_units, write_parquet
+from econsim.results.parquet import ROWS, runs_units, write_parquet
 
 RUNS, STAGING, STUDY, TABLE = "runs", ".staging", "study.json", "runs.parquet"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
@@ -128,7 +128,7 @@ class StudyFolder:
         table = pl.concat(batches).sort("run_id") if batches else pl.DataFrame()
         if batches:
             table = table.select("run_id", pl.exclude("run_id"))
-        write_table(table, self.path / TABLE, runs_units(table.columns))
+        write_table(table, self.path / TABLE, runs_units(table.columns), ROWS["runs"])
         return table
 
 
@@ -159,10 +159,15 @@ def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) ->
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_table(table: pl.DataFrame, path: Path, units: Mapping[str, str] | None = None) -> None:
+def write_table(
+    table: pl.DataFrame,
+    path: Path,
+    units: Mapping[str, str] | None = None,
+    rows: str | None = None,
+) -> None:
     """Write a parquet file by renaming a complete temporary one into place."""
     staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    write_parquet(table, staging, units=units)
+    write_parquet(table, staging, units=units, rows=rows)
     os.replace(staging, path)
 
 

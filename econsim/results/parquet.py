@@ -82,6 +82,17 @@ METRIC_UNITS = {
     "deployed": "firms",
 }
 
+ROWS = {  # what one row of each table is, in its metadata under "econsim.rows"
+    "timeseries": "one report time of one lab in one vertical",
+    "events": "one discrete event",
+    "summary": "one summary metric, per run, lab or vertical (null: all of them)",
+    "runs": "one run: its arm, design point, replication, seed, status and metrics",
+    "comparison": "one metric of one arm against the baseline arm: means, paired "
+    "difference and its interval over the replications",
+    "sensitivity": "one parameter's indices on one metric, with their intervals and a "
+    "warning when they are not to be trusted",
+}
+
 UNITS: dict[str, dict[str, str]] = {
     "timeseries": TIMESERIES_UNITS,
     "events": {"time": "year", "firm": "firm index", "value": json.dumps(EVENT_VALUE_UNITS)},
@@ -94,9 +105,13 @@ def write_parquet(
     path: Path,
     provenance: Mapping[str, str] | None = None,
     units: Mapping[str, str] | None = None,
+    rows: str | None = None,
 ) -> None:
-    """Write ``frame`` with ``provenance`` as file and schema metadata, ``units`` per field."""
-    metadata = dict(provenance or {})
+    """Write ``frame`` with ``provenance`` as file and schema metadata, ``units`` per field.
+
+    ``rows`` says what one row is (:data:`ROWS`), under the key ``econsim.rows``.
+    """
+    metadata = dict(provenance or {}) | ({"econsim.rows": rows} if rows else {})
     frame = frame.with_columns((cs.enum() | cs.categorical()).cast(pl.String))
     frame.write_parquet(
         path, metadata=metadata or None, arrow_schema=arrow_schema(frame, metadata, units or {})

@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import metrics
-from econsim.results.parquet import EVENT_VALUE_UNITS, UNITS, write_parquet
+from econsim.results.parquet import EVENT_VALUE_UNITS, ROWS, UNITS, write_parquet
 from econsim.scenario import Scenario
 
 TABLES = ("timeseries", "events", "summary")
@@ -108,7 +108,7 @@ class Results:
 
     def write_table(self, name: str, path: Path) -> None:
         """One of the three tables as parquet, with its provenance and units."""
-        write_parquet(getattr(self, name), path, self.provenance(), UNITS[name])
+        write_parquet(getattr(self, name), path, self.provenance(), UNITS[name], ROWS[name])
 
 
 def _plain(nodes: list[Any]) -> bool:

@@ -72,7 +72,7 @@ def apply_overrides(
     for key, value in overrides.items():
         try:
             for path in _expand(raw, key.split(".")):
-                _set_path(raw, path, value)
+                _set_path(raw, _intervention_path(raw, path), value)
         except KeyError as error:
             problems.append(f"--set {key}: {error.args[0]}")
     if problems:
@@ -107,6 +107,27 @@ def _expand(raw: dict[str, Any], parts: list[str]) -> list[list[str]]:
     for name in node:
         paths += _expand(raw, [*parts[:star], name, *parts[star + 1 :]])
     return paths
+
+
+def _intervention_path(raw: dict[str, Any], parts: list[str]) -> list[str]:
+    """``interventions.NAME...`` as a list index; the rest of a ``set`` key is one key.
+
+    ``interventions.mandate.set.verticals.healthcare.consent`` sets the key
+    ``verticals.healthcare.consent`` of the intervention named ``mandate``.
+    """
+    if len(parts) < 2 or parts[0] != "interventions":
+        return parts
+    timeline = raw.get("interventions") or []
+    names = [
+        str(entry.get("name") or i) if isinstance(entry, dict) else str(i)
+        for i, entry in enumerate(timeline)
+    ]
+    if parts[1] not in names:
+        raise KeyError(unknown("intervention", parts[1], names))
+    index = [str(names.index(parts[1]))]
+    if len(parts) > 3 and parts[2] == "set":
+        return ["interventions", *index, "set", ".".join(parts[3:])]
+    return ["interventions", *index, *parts[2:]]
 
 
 def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:

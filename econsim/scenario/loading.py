@@ -136,7 +136,30 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     base = _read_with_parents(resolve_path(parent, path.parent), (*seen, path.resolve()))
     for key in ("name", "description", *replaced):
         base.pop(key, None)
-    return _deep_merge(base, raw)
+    timeline = _merge_timelines(base.pop("interventions", []), raw.pop("interventions", []))
+    merged = _deep_merge(base, raw)
+    if timeline:
+        merged["interventions"] = timeline
+    return merged
+
+
+def _merge_timelines(base: Any, top: Any) -> Any:
+    """A child's interventions merged into its parent's by name; new ones are added.
+
+    ``replace = ["interventions"]`` in the child drops the parent's instead.
+    """
+    if not (isinstance(base, list) and isinstance(top, list)):
+        return top or base
+    merged = [copy.deepcopy(entry) for entry in base]
+    names = [entry.get("name") if isinstance(entry, dict) else None for entry in merged]
+    for entry in top:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name and name in names:
+            i = names.index(name)
+            merged[i] = _deep_merge(merged[i], entry)
+        else:
+            merged.append(copy.deepcopy(entry))
+    return merged
 
 
 def _deep_merge(base: dict[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:

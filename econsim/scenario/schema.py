@@ -202,8 +202,13 @@ class Holder(_Frozen):
 
 
 class Intervention(_Frozen):
-    """At time ``at``, set scenario keys to new values (``{"verticals.x.p": 0.05}``)."""
+    """At time ``at``, set scenario keys to new values (``{"verticals.x.p": 0.05}``).
 
+    ``name`` addresses it from the command line (``--set interventions.mandate.at=2030``)
+    and from a scenario that extends this one; an unnamed one is named by its position.
+    """
+
+    name: str = ""
     at: float
     set: dict[str, Any] = Field(min_length=1)
     note: str = ""
@@ -328,6 +333,31 @@ class Scenario(_Frozen):
     labs: Annotated[dict[str, Lab], Field(min_length=1)]
     holders: dict[str, Holder] = Field(default_factory=dict)
     interventions: Annotated[list[Intervention], WORLD] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_interventions(cls, data: Any) -> Any:
+        """Name each unnamed intervention by its position in the timeline ("0", "1", ...)."""
+        timeline = data.get("interventions") if isinstance(data, dict) else None
+        if isinstance(timeline, list):
+            data = {
+                **data,
+                "interventions": [
+                    {**entry, "name": str(i)}
+                    if isinstance(entry, dict) and not entry.get("name")
+                    else entry
+                    for i, entry in enumerate(timeline)
+                ],
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _unique_intervention_names(self) -> Scenario:
+        names = [i.name for i in self.interventions]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"interventions: two are named {', '.join(map(repr, twice))}")
+        return self
 
     @model_validator(mode="after")
     def _one_research_vertical(self) -> Scenario:
