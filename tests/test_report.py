@@ -47,7 +47,13 @@ def study_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_plot_writes_png_and_svg_for_every_run_figure(run_folder, tmp_path):
     written = plot_folder(run_folder, tmp_path)
     names = {p.stem for p in written}
-    assert names == {"capability_vs_benchmark", "adoption", "practice_data", "breadth"}
+    assert names == {
+        "capability_vs_benchmark",
+        "adoption",
+        "practice_data",
+        "sample_efficiency",
+        "breadth",
+    }
     for path in written:
         assert path.stat().st_size > 10_000
         if path.suffix == ".svg":
@@ -84,7 +90,7 @@ def chromium() -> str:
     return path
 
 
-@pytest.mark.parametrize(("which", "plots"), [("run", 5), ("study", 3)])
+@pytest.mark.parametrize(("which", "plots"), [("run", 5), ("study", 2)])
 def test_the_report_draws_offline_in_a_real_browser(
     which, plots, run_folder, study_folder, tmp_path
 ):
@@ -115,17 +121,18 @@ def test_the_report_draws_offline_in_a_real_browser(
 
 def test_sensitivity_bars_carry_their_intervals_in_both_renderers():
     import polars as pl
+    from matplotlib.container import ErrorbarContainer
 
     from econsim.report.charts import sensitivity_chart
-    from econsim.report.figures import sensitivity_bars
+    from econsim.report.figures import to_matplotlib
+    from econsim.report.interactive import to_plotly
 
     table = pl.DataFrame(
         {"parameter": ["p", "q"], "metric": ["m", "m"], "S1": [0.6, 0.1],
          "S1_conf": [0.05, 0.2], "ST": [0.7, 0.15], "ST_conf": [0.06, 0.25]}
     )  # fmt: skip
-    from matplotlib.container import ErrorbarContainer
-
-    figure = sensitivity_bars(table)
+    chart = sensitivity_chart(table)
+    figure = to_matplotlib(chart)
     bars = [c for c in figure.axes[0].containers if isinstance(c, ErrorbarContainer)]
     widths = sorted(
         round(float(np.ptp(segment[:, 0])) / 2, 6)
@@ -133,5 +140,70 @@ def test_sensitivity_bars_carry_their_intervals_in_both_renderers():
         for segment in c.lines[2][0].get_segments()
     )
     assert widths == [0.05, 0.06, 0.2, 0.25]
-    chart = sensitivity_chart(table)
-    assert [list(trace.error_x.array) for trace in chart.data] == [[0.05, 0.2], [0.06, 0.25]]
+    traces = to_plotly(chart).data
+    assert [[round(v, 6) for v in t.error_x.array] for t in traces] == [[0.05, 0.2], [0.06, 0.25]]
+
+
+@pytest.fixture(scope="module")
+def factorial_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from econsim.experiments import Study, plan_study
+
+    study = Study.model_validate(
+        {
+            "scenario": "bass",
+            "seed": 4,
+            "replications": 3,
+            "set": {"economy.firms": 400, "horizon": 3.0},
+            "parameters": {"verticals.market.p": {"values": [0.01, 0.3]}},
+        }
+    )
+    folder = tmp_path_factory.mktemp("f") / "study"
+    run_plan(plan_study(study), folder, Sequential())
+    return folder
+
+
+def test_a_studys_charts_are_split_by_each_design_parameter_with_intervals(factorial_folder):
+    from econsim.report.charts import study_charts
+    from econsim.report.data import study_view
+
+    charts = {c.name: c for c in study_charts(study_view(factorial_folder))}
+    split = charts["fan_by_verticals_market_p"]
+    assert [p.title for p in split.panels] == [
+        "verticals.market.p = 0.01",
+        "verticals.market.p = 0.3",
+    ]
+    by = charts["by_verticals_market_p"]
+    breadth = next(p for p in by.panels if p.title == "breadth").series[0]
+    assert breadth.x == [0.01, 0.3]
+    bounds = zip(breadth.low, breadth.y, breadth.high, strict=True)
+    assert all(low <= median <= high for low, median, high in bounds)
+    # faster adoption: at the last report, no fewer verticals at expert level (median)
+    low_p, high_p = (panel.series[0].y[-1] for panel in split.panels)
+    assert high_p >= low_p
+
+
+def test_both_renderers_draw_every_series_of_every_chart(run_folder, factorial_folder):
+    from matplotlib.lines import Line2D
+
+    from econsim.report.charts import run_charts, study_charts
+    from econsim.report.data import run_view, study_view
+    from econsim.report.figures import to_matplotlib
+    from econsim.report.interactive import to_plotly
+
+    charts = run_charts(run_view(run_folder)) + study_charts(study_view(factorial_folder))
+    for chart in charts:
+        lines = [s for p in chart.panels for s in p.series if s.mark in ("line", "step")]
+        plotted = {
+            tuple(np.nan_to_num(np.asarray(trace.y, dtype=float), nan=-1.0))
+            for trace in to_plotly(chart).data
+        }
+        drawn = {
+            tuple(np.nan_to_num(np.asarray(line.get_ydata(), dtype=float), nan=-1.0))
+            for ax in to_matplotlib(chart).axes
+            for line in ax.get_lines()
+            if isinstance(line, Line2D)
+        }
+        for series in lines:
+            y = tuple(np.nan_to_num(np.asarray(series.y, dtype=float), nan=-1.0))
+            assert y in plotted, (chart.name, series.label)
+            assert y in drawn or series.mark == "step", (chart.name, series.label)

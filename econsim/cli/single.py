@@ -152,39 +152,33 @@ def list_scenarios() -> None:
         click.echo(f"{name:28s} {load_study(name).description}")
 
 
+def _aligned(cells: list[str], widths: tuple[int, ...] = (16, 11, 11, 7, 10, 13, 10)) -> str:
+    """One row of the summary table: the name left, the numbers right."""
+    first, *rest = cells
+    return f"{first:<{widths[0]}s}" + "".join(
+        f"{cell:>{width}s}" for cell, width in zip(rest, widths[1:], strict=True)
+    )
+
+
 def _year(now: float | None) -> str:
     return "" if now is None else f"{now:.1f}"
 
 
 def summary_table(results: Results, folder: Path | None = None, at: float | None = None) -> str:
-    """A short end-of-run table: where each vertical got to, and where the files are.
+    """A short end-of-run table: where each vertical got to, and where the files are."""
+    from econsim.report.data import summary_rows
 
-    "expert from" is the first report from which capability stays at expert level.
-    """
-    scenario, summary = results.scenario, results.metrics(at)
-    end = scenario.start + scenario.horizon if at is None else at
+    scenario = results.scenario
     timings = results.manifest.get("timings", {})
+    header, rows, totals = summary_rows(results, at)
     lines = [
         f"{scenario.name} · seed {results.seed} · {scenario.economy.firms:,} firms · "
         f"{scenario.start:g}-{scenario.end:g} · {results.manifest.get('events', 0):,} events in "
         f"{timings.get('run_seconds', 0):.1f} s",
         "",
-        f"{'vertical':16s}{'capability':>11s}{'benchmark':>11s}{'gap':>7s}{'adoption':>10s}"
-        f"{'expert from':>13s}",
-    ]
-    for v in scenario.vertical_names:
-        expert = summary.get(f"expert_from.{v}")
-        lines.append(
-            f"{v:16s}{summary[f'capability.{v}'] or 0:11.2f}{summary[f'proxy.{v}'] or 0:11.2f}"
-            f"{round(summary[f'gap.{v}'] or 0, 2) + 0.0:7.2f}{summary[f'adoption.{v}'] or 0:10.1%}"
-            f"{'never' if expert is None else f'{expert:.1f}':>13s}"
-        )
-    general = summary.get("time_to_general")
-    lines += [
+        *(_aligned(row) for row in (header, *rows)),
         "",
-        f"breadth at {end:g}: {summary['breadth']:.0f} of {len(scenario.verticals)} verticals at "
-        f"expert level (capability ≥ {scenario.capability.expert_threshold:g}); "
-        f"domain-general: {'never' if general is None else f'{general:.1f}'}",
+        *(f"{name}: {value}" for name, value in totals.items()),
     ]
     if folder is not None:
         lines.append(

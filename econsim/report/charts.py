@@ -1,292 +1,426 @@
-"""Interactive charts (plotly) for the HTML report: one builder per chart.
+"""Every chart of a run or a study, described once as data; two renderers draw them.
 
-Each vertical or arm is a legend group: a click on its legend entry hides or shows all
-of its traces; every trace shows its values on hover.
+A :class:`Chart` is panels of :class:`Series` with their labels, scales and marks.
+``figures.py`` draws a chart with matplotlib (PNG, SVG) and ``interactive.py`` with
+plotly (the HTML report, the what-if page): what a chart shows is decided here
+alone, so the static and the interactive figure cannot drift apart. Nothing here
+imports a plotting library.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-import plotly.graph_objects as go
 import polars as pl
-from plotly.subplots import make_subplots
 
 from econsim.report.data import RunView, StudyView, interval
 from econsim.report.style import ARM_COLOURS, colours
 
+GREY = "#777777"
+Mark = Literal["line", "step", "points", "bars"]
+Dash = Literal["solid", "dash", "dot"]
 
-def capability_chart(view: RunView) -> go.Figure:
-    """Per vertical: real capability (solid), benchmark score (dashed), the gap shaded."""
-    return _per_vertical(
-        view,
-        view.leading,
-        ("capability", "real", {"width": 2.5}),
-        ("proxy", "benchmark", {"dash": "dash", "width": 1.5}),
-        ".3f",
-        "share of tasks at expert level",
-        "real capability (solid) and benchmark score (dashed); shaded: the Goodhart gap",
-        fill=True,
+
+@dataclass(frozen=True)
+class Series:
+    """One drawn thing: a line, a step line, points or bars, with an optional interval.
+
+    ``low``/``high`` bound each value: a shaded band when ``shade``, else error bars.
+    Series that share a ``group`` share one legend entry (the one with ``legend``).
+    """
+
+    label: str
+    x: Sequence[float | str]
+    y: Sequence[float | str | None]
+    colour: str
+    mark: Mark = "line"
+    dash: Dash = "solid"
+    width: float = 2.0
+    group: str = ""
+    legend: bool = True
+    low: Sequence[float | None] | None = None
+    high: Sequence[float | None] | None = None
+    shade: bool = False
+    opacity: float = 0.2
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One set of axes."""
+
+    title: str
+    series: list[Series]
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure: panels (small multiples when more than one), labels, scales and marks.
+
+    ``horizontal``: values run along x and the categories (``y``) down the side.
+    ``vlines``: (x, label, colour) marks across every panel.
+    """
+
+    name: str
+    title: str
+    panels: list[Panel]
+    x_label: str = "year"
+    y_label: str = ""
+    y_range: tuple[float, float] | None = None
+    log_y: bool = False
+    horizontal: bool = False
+    vlines: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- one run
+
+
+def run_charts(view: RunView) -> list[Chart]:
+    """The charts of a run."""
+    return [
+        capability_chart(view),
+        adoption_chart(view),
+        data_chart(view),
+        efficiency_chart(view),
+        breadth_chart(view),
+    ]
+
+
+def capability_chart(view: RunView) -> Chart:
+    """Per vertical: real capability and benchmark score, the Goodhart gap shaded."""
+    gap = {"between": ("capability", "proxy"), "opacity": 0.25}
+    return Chart(
+        "capability_vs_benchmark",
+        f"{view.results.scenario.name}: real capability (solid) and benchmark score "
+        f"(dashed); shaded: the Goodhart gap",
+        _per_vertical(
+            view,
+            view.leading,
+            [
+                ("capability", "real capability", {"width": 2.5, **gap}),
+                ("proxy", "benchmark score", {"dash": "dash", "width": 1.5}),
+            ],
+        ),
+        y_label="share of tasks at expert level",
+        y_range=(0, 1),
     )
 
 
-def adoption_chart(view: RunView) -> go.Figure:
-    """Per vertical: shares of firms deployed (solid) and piloting (dotted)."""
-    return _per_vertical(
-        view,
-        view.adoption,
-        ("deployed", "deployed", {"width": 2.5}),
-        ("piloting", "piloting", {"dash": "dot", "width": 1.5}),
-        ".1%",
-        "share of the vertical's firms",
-        "deployed (solid) and piloting (dotted)",
+def adoption_chart(view: RunView) -> Chart:
+    """Per vertical: shares of firms deployed, piloting, and churned so far."""
+    return Chart(
+        "adoption",
+        f"{view.results.scenario.name}: the adoption wave",
+        _per_vertical(
+            view,
+            view.adoption,
+            [
+                ("deployed", "deployed", {"width": 2.5}),
+                ("piloting", "piloting", {"dash": "dot", "width": 1.5}),
+                ("churned", "churned (cumulative)", {"dash": "dash", "width": 1.0, "colour": GREY}),
+            ],
+        ),
+        y_label="share of the vertical's firms",
+        y_range=(0, 1),
     )
 
 
-Line = tuple[str, str, dict[str, Any]]  # column, label, line style
+Line = tuple[str, str, dict[str, Any]]  # column, legend label, Series options
 
 
-def _per_vertical(
-    view: RunView,
-    frame: pl.DataFrame,
-    lead: Line,
-    second: Line,
-    fmt: str,
-    y_title: str,
-    title: str,
-    fill: bool = False,
-) -> go.Figure:
-    """Small multiples, two lines per vertical, one legend entry that toggles both."""
-    figure, panels = _small_multiples(view.verticals)
+def _per_vertical(view: RunView, frame: pl.DataFrame, lines: Sequence[Line]) -> list[Panel]:
+    """Small multiples: the same lines for each vertical, in the vertical's colour.
+
+    An option ``between = (low, high)`` shades between two columns.
+    """
     palette = colours(view.verticals)
+    panels = []
     for vertical in view.verticals:
         rows = frame.filter(pl.col("vertical") == vertical)
-        for (column, label, style), first in ((lead, True), (second, False)):
-            shade = (
-                {"fill": "tonexty", "fillcolor": _translucent(palette[vertical], 0.25)}
-                if fill and not first
-                else {}
+        series = []
+        for column, label, options in lines:
+            extra = dict(options)
+            if "between" in extra:
+                low, high = extra.pop("between")
+                extra |= {"low": rows[low].to_list(), "high": rows[high].to_list(), "shade": True}
+            series.append(
+                Series(
+                    label,
+                    rows["time"].to_list(),
+                    rows[column].to_list(),
+                    extra.pop("colour", palette[vertical]),
+                    group=label,
+                    legend=vertical == view.verticals[0],
+                    **extra,
+                )
             )
-            figure.add_scatter(
-                x=rows["time"].to_list(),
-                y=rows[column].to_list(),
-                mode="lines",
-                name=vertical if first else f"{vertical} {label}",
-                legendgroup=vertical,
-                showlegend=first,
-                line={"color": palette[vertical], **style},
-                hovertemplate=f"{vertical} %{{x:.2f}}: {label} %{{y:{fmt}}}<extra></extra>",
-                **shade,
-                **panels[vertical],
-            )
-    return _panels(figure, y_title, title)
+        panels.append(Panel(vertical, series))
+    return panels
 
 
-def _small_multiples(names: Sequence[str]) -> tuple[go.Figure, dict[str, dict[str, int]]]:
-    columns = min(5, len(names))
-    rows = -(-len(names) // columns)
-    figure = make_subplots(
-        rows=rows,
-        cols=columns,
-        shared_xaxes=True,
-        shared_yaxes=True,
-        subplot_titles=list(names),
-        horizontal_spacing=0.02,
-        vertical_spacing=0.12,
-    )
-    where = {
-        name: {"row": i // columns + 1, "col": i % columns + 1} for i, name in enumerate(names)
-    }
-    return figure, where
-
-
-def _panels(figure: go.Figure, y_title: str, title: str) -> go.Figure:
-    figure = _layout(figure, "", title + ". Click a vertical to hide it.", y_range=(0, 1))
-    figure.update_layout(height=560)
-    figure.update_yaxes(title=y_title, col=1)
-    figure.update_xaxes(title="year", row=2)
-    figure.update_xaxes(title="", row=1)
-    figure.update_annotations(font_size=12)
-    return figure
-
-
-def data_chart(view: RunView) -> go.Figure:
-    """Real and synthetic practice data per vertical, log scale."""
-    figure = go.Figure()
+def data_chart(view: RunView) -> Chart:
+    """Real and synthetic practice data per vertical, on a log scale."""
     palette = colours(view.verticals)
+    series = []
     for vertical in view.verticals:
         rows = view.data.filter(pl.col("vertical") == vertical)
         t = rows["time"].to_list()
-        figure.add_scatter(
-            x=t,
-            y=rows["practice_data"].to_list(),
-            name=vertical,
-            legendgroup=vertical,
-            line={"color": palette[vertical]},
-            hovertemplate=f"{vertical} %{{x:.2f}}: real %{{y:.3g}}<extra></extra>",
-        )
-        figure.add_scatter(
-            x=t,
-            y=rows["synthetic_data"].to_list(),
-            legendgroup=vertical,
-            name=f"{vertical} synthetic",
-            showlegend=False,
-            line={"color": palette[vertical], "dash": "dash", "width": 1},
-            hovertemplate=f"{vertical} %{{x:.2f}}: synthetic %{{y:.3g}}<extra></extra>",
-        )
-    figure = _layout(
-        figure, "episodes (all labs)", "practice data: real (solid), synthetic (dashed)"
+        series += [
+            Series(vertical, t, rows["practice_data"].to_list(), palette[vertical], group=vertical),
+            Series(
+                f"{vertical} synthetic",
+                t,
+                _positive(rows["synthetic_data"]),
+                palette[vertical],
+                dash="dash",
+                width=1.0,
+                group=vertical,
+                legend=False,
+            ),
+        ]
+    return Chart(
+        "practice_data",
+        "practice data: real (solid), synthetic (dashed)",
+        [Panel("", series)],
+        y_label="episodes (all labs)",
+        log_y=True,
     )
-    figure.update_yaxes(type="log")
-    return figure
 
 
-def efficiency_chart(view: RunView) -> go.Figure:
+def efficiency_chart(view: RunView) -> Chart:
     """Each lab's sample efficiency."""
-    figure = go.Figure()
     palette = colours(view.labs, ARM_COLOURS)
-    for lab in view.labs:
-        rows = view.efficiency.filter(pl.col("lab") == lab)
-        figure.add_scatter(
-            x=rows["time"].to_list(),
-            y=rows["sample_efficiency"].to_list(),
-            name=lab,
-            line={"color": palette[lab]},
-        )
-    figure = _layout(figure, "sample efficiency A (1 at the start)", "sample efficiency by lab")
-    figure.update_yaxes(type="log")
-    return figure
+    series = [
+        Series(lab, rows["time"].to_list(), rows["sample_efficiency"].to_list(), palette[lab])
+        for lab in view.labs
+        for rows in [view.efficiency.filter(pl.col("lab") == lab)]
+    ]
+    return Chart(
+        "sample_efficiency",
+        "sample efficiency A by lab",
+        [Panel("", series)],
+        y_label="A (1 at the start)",
+        log_y=True,
+    )
 
 
-def breadth_chart(view: RunView) -> go.Figure:
+def breadth_chart(view: RunView) -> Chart:
     """Verticals at expert level over time, with the time to domain-general capability."""
-    figure = go.Figure(
-        go.Scatter(
-            x=view.breadth["time"].to_list(),
-            y=view.breadth["breadth"].to_list(),
-            line_shape="hv",
-            name="breadth",
-            line={"color": "#0072B2", "width": 3},
-        )
-    )
-    if view.time_to_general is not None:
-        figure.add_vline(
-            x=view.time_to_general,
-            line_dash="dash",
-            line_color="#D55E00",
-            annotation_text=f"domain-general: {view.time_to_general:.1f}",
-        )
+    total = len(view.verticals)
     threshold = view.results.scenario.capability.expert_threshold
-    return _layout(
-        figure,
-        f"verticals at expert level (of {len(view.verticals)})",
-        f"breadth: verticals whose best model does ≥ {threshold:g} of the tasks",
-        y_range=(0, len(view.verticals) + 0.5),
+    general = view.time_to_general
+    return Chart(
+        "breadth",
+        f"{view.results.scenario.name}: breadth (capability ≥ {threshold:g})",
+        [
+            Panel(
+                "",
+                [
+                    Series(
+                        "breadth",
+                        view.breadth["time"].to_list(),
+                        view.breadth["breadth"].to_list(),
+                        "#0072B2",
+                        mark="step",
+                        width=2.5,
+                    )
+                ],
+            )
+        ],
+        y_label=f"verticals at expert level (of {total})",
+        y_range=(0, total + 0.5),
+        vlines=[] if general is None else [(general, f"domain-general: {general:.1f}", "#D55E00")],
     )
 
 
-def fan_chart(view: StudyView, metric: str) -> go.Figure:
-    """Median and 10-90% band over runs, per arm."""
-    figure = go.Figure()
-    arms = view.fan["arm"].unique(maintain_order=True).to_list()
-    palette = colours(arms, ARM_COLOURS)
-    for arm in arms:
-        rows = view.fan.filter((pl.col("arm") == arm) & (pl.col("metric") == metric))
-        t = rows["time"].to_list()
-        band = {"legendgroup": arm, "showlegend": False, "line": {"width": 0}, "hoverinfo": "skip"}
-        figure.add_scatter(x=t, y=rows["q10"].to_list(), **band)
-        figure.add_scatter(
-            x=t,
-            y=rows["q90"].to_list(),
-            fill="tonexty",
-            fillcolor=_translucent(palette[arm]),
-            **band,
-        )
-        figure.add_scatter(
-            x=t,
-            y=rows["median"].to_list(),
-            name=arm,
-            legendgroup=arm,
-            line={"color": palette[arm], "width": 3},
-            hovertemplate=f"{arm} %{{x:.2f}}: median %{{y:.3g}}<extra></extra>",
-        )
-    label = {"breadth": "verticals at expert level", "mean_capability": "mean real capability"}
-    return _layout(figure, label[metric], f"{label[metric]}: median and 10-90% of runs")
+def _positive(column: pl.Series) -> list[float | None]:
+    """Values for a log axis: zeros (nothing yet) are not drawn."""
+    return [v if v is not None and v > 0 else None for v in column.to_list()]
 
 
-def differences_chart(shown: pl.DataFrame) -> go.Figure:
-    """Each arm's difference from the baseline, with its interval, per metric."""
-    figure = go.Figure()
-    arms = shown["arm"].unique(maintain_order=True).to_list()
-    palette = colours(arms, ARM_COLOURS)
-    for arm in arms:
-        rows = shown.filter(pl.col("arm") == arm).with_columns(
-            pl.col("ci_high").fill_null(pl.col("difference")),
-            pl.col("ci_low").fill_null(pl.col("difference")),
-        )
-        figure.add_scatter(
-            x=rows["difference"].to_list(),
-            y=rows["metric"].to_list(),
-            mode="markers",
-            name=arm,
-            marker={"color": palette[arm], "size": 9},
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": (rows["ci_high"] - rows["difference"]).to_list(),
-                "arrayminus": (rows["difference"] - rows["ci_low"]).to_list(),
-            },
-        )
-    figure.add_vline(x=0, line_color="#777777")
-    figure = _layout(
-        figure,
-        "",
-        "paired difference from the baseline arm (interval: confidence level of the comparison)",
-        x_title="difference (metric units)",
+# ---------------------------------------------------------------- a study
+
+FAN = {"breadth": "verticals at expert level", "mean_capability": "mean real capability"}
+
+
+def study_charts(view: StudyView) -> list[Chart]:
+    """Fans per arm and per parameter value, metrics against parameters, and more.
+
+    Paired differences and sensitivity indices are drawn when the study has them.
+    """
+    charts = []
+    if view.fan.height:
+        charts.append(fan_chart(view))
+    for parameter in view.parameters:
+        if view.split_fan(parameter).height:
+            charts.append(split_fan_chart(view, parameter))
+        charts.append(parameter_chart(view, parameter))
+    if view.comparison is not None and view.comparison.height:
+        charts.append(differences_chart(view.comparison))
+    if view.sensitivity is not None and view.sensitivity.height:
+        charts.append(sensitivity_chart(view.sensitivity))
+    return charts
+
+
+def _arm_colours(frame: pl.DataFrame) -> dict[str, str]:
+    return colours(frame["arm"].unique(maintain_order=True).to_list(), ARM_COLOURS)
+
+
+def _bands(rows: pl.DataFrame, arm: str, colour: str, first: bool) -> Series:
+    """An arm's median over time with its 10-90% band over runs."""
+    return Series(
+        arm,
+        rows["time"].to_list(),
+        rows["median"].to_list(),
+        colour,
+        width=2.5,
+        group=arm,
+        legend=first,
+        low=rows["q10"].to_list(),
+        high=rows["q90"].to_list(),
+        shade=True,
     )
-    figure.update_layout(height=max(320, 28 * shown.height + 120))
-    return figure
 
 
-def sensitivity_chart(table: pl.DataFrame) -> go.Figure:
-    """Sensitivity indices per parameter and metric."""
+def fan_chart(view: StudyView) -> Chart:
+    """Median and 10-90% band over runs, per arm, of breadth and mean capability."""
+    palette = _arm_colours(view.fan)
+    panels = [
+        Panel(
+            label,
+            [
+                _bands(
+                    view.fan.filter((pl.col("arm") == arm) & (pl.col("metric") == metric)),
+                    arm,
+                    colour,
+                    metric == "breadth",
+                )
+                for arm, colour in palette.items()
+            ],
+        )
+        for metric, label in FAN.items()
+    ]
+    return Chart("fan", "median and 10-90% of runs, per arm", panels)
+
+
+def split_fan_chart(view: StudyView, parameter: str) -> Chart:
+    """Breadth over time, one panel per value of a design parameter, per arm."""
+    fan = view.split_fan(parameter)
+    palette = _arm_colours(fan)
+    values = fan["value"].unique(maintain_order=True).to_list()
+    panels = [
+        Panel(
+            f"{parameter} = {value:g}",
+            [
+                _bands(
+                    fan.filter((pl.col("arm") == arm) & (pl.col("value") == value)),
+                    arm,
+                    colour,
+                    value == values[0],
+                )
+                for arm, colour in palette.items()
+            ],
+        )
+        for value in values
+    ]
+    return Chart(
+        f"fan_by_{_file_name(parameter)}",
+        f"verticals at expert level by {parameter}: median and 10-90% of runs",
+        panels,
+        y_label=FAN["breadth"],
+    )
+
+
+def parameter_chart(view: StudyView, parameter: str) -> Chart:
+    """Each headline metric against a design parameter: median and 10-90% of runs."""
+    table = view.by_parameter(parameter)
+    palette = _arm_colours(table)
+    panels = []
+    for index, metric in enumerate(table["metric"].unique(maintain_order=True).to_list()):
+        series = []
+        for arm, colour in palette.items():
+            rows = table.filter((pl.col("arm") == arm) & (pl.col("metric") == metric))
+            series.append(
+                Series(
+                    arm,
+                    rows["value"].to_list(),
+                    rows["median"].to_list(),
+                    colour,
+                    mark="points",
+                    group=arm,
+                    legend=index == 0,
+                    low=rows["q10"].to_list(),
+                    high=rows["q90"].to_list(),
+                )
+            )
+        panels.append(Panel(metric, series))
+    return Chart(
+        f"by_{_file_name(parameter)}",
+        f"headline metrics against {parameter}: median and 10-90% of runs",
+        panels,
+        x_label=parameter,
+    )
+
+
+def differences_chart(comparison: pl.DataFrame, most: int = 24) -> Chart:
+    """Paired differences from the baseline arm with their intervals, per metric."""
+    shown = (
+        comparison.filter(pl.col("ci_low").is_not_null() & (pl.col("difference") != 0))
+        .with_columns(
+            (
+                pl.col("difference").abs()
+                / (pl.col("ci_high") - pl.col("ci_low")).clip(lower_bound=1e-12)
+            ).alias("signal")
+        )
+        .sort("signal", descending=True)
+        .head(most)
+        .sort("metric")
+    )
+    palette = _arm_colours(shown)
+    series = [
+        Series(
+            f"{arm} − {rows['baseline'][0]}",
+            rows["difference"].to_list(),
+            rows["metric"].to_list(),
+            colour,
+            mark="points",
+            group=arm,
+            low=rows["ci_low"].to_list(),
+            high=rows["ci_high"].to_list(),
+        )
+        for arm, colour in palette.items()
+        for rows in [shown.filter(pl.col("arm") == arm)]
+    ]
+    return Chart(
+        "differences",
+        "paired difference from the baseline arm, with its confidence interval",
+        [Panel("", series)],
+        x_label="difference (metric units)",
+        horizontal=True,
+        vlines=[(0.0, "", GREY)],
+    )
+
+
+def sensitivity_chart(table: pl.DataFrame) -> Chart:
+    """Sensitivity indices per parameter and metric, with their intervals."""
     first, total = ("S1", "ST") if "ST" in table.columns else ("mu_star", "sigma")
-    figure = go.Figure()
+    rows = [f"{p} | {m}" for p, m in zip(table["parameter"], table["metric"], strict=True)]
+    series = []
     for index, colour in ((first, "#0072B2"), (total, "#E69F00")):
-        figure.add_bar(
-            x=table[index].to_list(),
-            y=[f"{p} | {m}" for p, m in zip(table["parameter"], table["metric"], strict=True)],
-            orientation="h",
-            name=index,
-            marker_color=colour,
-            error_x=None if (half := interval(table, index)) is None else {"array": half},
-        )
-    figure = _layout(figure, "", f"{first} and {total} per parameter and metric", x_title="index")
-    figure.update_layout(barmode="group", height=max(320, 30 * table.height + 120))
-    return figure
-
-
-def _layout(
-    figure: go.Figure,
-    y_title: str,
-    title: str,
-    y_range: tuple[float, float] | None = None,
-    x_title: str = "year",
-) -> go.Figure:
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        template="simple_white",
-        hovermode="closest",
-        height=460,
-        margin={"t": 60, "r": 20},
-        legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers"},
+        values = table[index].to_list()
+        half = interval(table, index) or []  # SALib's bootstrap interval, where it gives one
+        low = [v - h for v, h in zip(values, half, strict=True)] if half else None
+        high = [v + h for v, h in zip(values, half, strict=True)] if half else None
+        series.append(Series(index, values, rows, colour, mark="bars", low=low, high=high))
+    return Chart(
+        "sensitivity",
+        f"{first} and {total} per parameter and metric (bars: the index; whiskers: its interval)",
+        [Panel("", series)],
+        x_label="index",
+        horizontal=True,
     )
-    figure.update_xaxes(title=x_title, showgrid=True)
-    figure.update_yaxes(title=y_title, showgrid=True, range=list(y_range) if y_range else None)
-    return figure
 
 
-def _translucent(colour: str, alpha: float = 0.2) -> str:
-    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
+def _file_name(parameter: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in parameter)

@@ -72,7 +72,47 @@ def run_view(folder: Path) -> RunView:
     )
 
 
+def summary_rows(
+    results: Results, at: float | None = None
+) -> tuple[list[str], list[list[str]], dict[str, str]]:
+    """The summary table of a run (the CLI's and the report's): header, rows, totals.
+
+    Taken at the run's end, or at the year ``at``. "expert from" is the first report
+    from which the best lab's capability stays at expert level.
+    """
+    m, scenario = results.metrics(at), results.scenario
+    header = ["vertical", "capability", "benchmark", "gap", "adoption", "expert from", "data HHI"]
+    rows = []
+    for v in scenario.vertical_names:
+        expert, hhi = m.get(f"expert_from.{v}"), m.get(f"data_hhi.{v}")
+        rows.append(
+            [
+                v,
+                f"{m[f'capability.{v}'] or 0:.2f}",
+                f"{m[f'proxy.{v}'] or 0:.2f}",
+                f"{round(m[f'gap.{v}'] or 0, 2) + 0.0:.2f}",
+                f"{m[f'adoption.{v}'] or 0:.1%}",
+                "never" if expert is None else f"{expert:.1f}",
+                "-" if hhi is None else f"{hhi:.2f}",
+            ]
+        )
+    general = m.get("time_to_general")
+    end = scenario.end if at is None else at
+    totals = {
+        f"breadth at {end:g}": f"{m['breadth']:.0f} of {len(rows)} verticals at expert level "
+        f"(capability ≥ {scenario.capability.expert_threshold:g})",
+        "domain-general from": "never" if general is None else f"{general:.1f}",
+        "largest Goodhart gap": f"{m['max_gap'] or 0:.2f}",
+    }
+    return header, rows, totals
+
+
 # ---------------------------------------------------------------- a study
+
+
+FAN_METRICS = ("breadth", "mean_capability")  # over time, per run
+HEADLINES = ("breadth", "time_to_general", "max_gap")  # metrics drawn against parameters
+SPLIT_VALUES = 8  # a parameter with more values than this gets no fan per value
 
 
 @dataclass(frozen=True)
@@ -84,6 +124,21 @@ class StudyView:
     fan: pl.DataFrame  # arm, time, metric, q10, median, q90 over runs
     comparison: pl.DataFrame | None
     sensitivity: pl.DataFrame | None
+    split_fans: dict[str, pl.DataFrame]  # per parameter: the breadth fan per value
+    by_parameters: dict[str, pl.DataFrame]  # per parameter: headline metrics per value
+
+    @property
+    def parameters(self) -> list[str]:
+        """The design's parameters, in the study's order."""
+        return list(self.by_parameters)
+
+    def split_fan(self, parameter: str) -> pl.DataFrame:
+        """arm, value, time, q10, median, q90 of breadth (empty: too many values)."""
+        return self.split_fans[parameter]
+
+    def by_parameter(self, parameter: str) -> pl.DataFrame:
+        """arm, value, metric, q10, median, q90 over the runs at each value."""
+        return self.by_parameters[parameter]
 
 
 def study_view(folder: Path) -> StudyView:
@@ -91,24 +146,79 @@ def study_view(folder: Path) -> StudyView:
     description = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
     runs = pl.read_parquet(folder / "runs.parquet")
     threshold = _threshold(description)
+    parameters = [p for p in description.get("parameters", []) if f"param.{p}" in runs.columns]
+    split = {}
+    for name in parameters:
+        values = runs[f"param.{name}"].n_unique()
+        keys = runs.select("run_id", "arm", pl.col(f"param.{name}").alias("value"))
+        few = values <= SPLIT_VALUES
+        split[name] = _fan(folder, keys, threshold, ["breadth"]) if few else pl.DataFrame()
     return StudyView(
         description,
         runs,
-        _fan(folder, runs, threshold),
+        _fan(folder, runs.select("run_id", "arm"), threshold),
         _optional(folder / "comparison.parquet"),
         _optional(folder / "sensitivity.parquet"),
+        split,
+        {name: _by_parameter(runs, name, _end(description)) for name in parameters},
     )
 
 
-def _fan(folder: Path, runs: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Median and 10-90% band over runs, per arm and time, of breadth and mean capability.
+def _by_parameter(runs: pl.DataFrame, parameter: str, end: float) -> pl.DataFrame:
+    """Median and 10-90% of each headline metric over the finished runs at each value.
 
-    A streaming query over every run's time series: only the aggregates are kept.
+    A "time to" that never happens counts as the runs' end, as in the sensitivity.
+    """
+    metrics = [m for m in HEADLINES if f"metric.{m}" in runs.columns]
+    long = (
+        runs.filter(pl.col("status") == "ok")
+        .select(
+            "arm",
+            pl.col(f"param.{parameter}").alias("value"),
+            *(
+                (
+                    pl.col(f"metric.{m}").fill_null(end)
+                    if m.startswith("time")
+                    else pl.col(f"metric.{m}")
+                ).alias(m)
+                for m in metrics
+            ),
+        )
+        .unpivot(metrics, index=["arm", "value"], variable_name="metric", value_name="x")
+    )
+    return _quantiles(long.lazy(), ["arm", "metric", "value"]).collect()
+
+
+def _quantiles(long: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    """q10, median and q90 of ``x`` per group, sorted by the groups."""
+    return (
+        long.group_by(by)
+        .agg(
+            pl.col("x").quantile(0.1).alias("q10"),
+            pl.col("x").median().alias("median"),
+            pl.col("x").quantile(0.9).alias("q90"),
+        )
+        .sort(by)
+    )
+
+
+def _fan(
+    folder: Path,
+    keys: pl.DataFrame,
+    threshold: float,
+    metrics: list[str] | None = None,
+) -> pl.DataFrame:
+    """Median and 10-90% band over runs, per time and the other columns of ``keys``.
+
+    ``keys`` maps ``run_id`` to the columns to split by (``arm``, a parameter's
+    ``value``); the metrics are breadth and mean capability. A streaming query over
+    every run's time series: only the aggregates are kept.
     """
     files = folder / "timeseries" / "*" / "*.parquet"
     if not list(folder.glob("timeseries/*/*.parquet")):
         return pl.DataFrame()
-    arms = runs.select(pl.col("run_id").cast(pl.Int64), "arm").lazy()
+    by = [c for c in keys.columns if c != "run_id"]
+    arms = keys.with_columns(pl.col("run_id").cast(pl.Int64)).lazy()
     per_run = (
         pl.scan_parquet(files, hive_partitioning=True, hive_schema={"run_id": pl.Int64})
         .select("run_id", "time", "vertical", "capability")
@@ -122,24 +232,25 @@ def _fan(folder: Path, runs: pl.DataFrame, threshold: float) -> pl.DataFrame:
         .join(arms, on="run_id")
     )
     long = per_run.unpivot(
-        ["breadth", "mean_capability"], index=["arm", "time", "run_id"], variable_name="metric"
+        metrics or list(FAN_METRICS),
+        index=[*by, "time", "run_id"],
+        variable_name="metric",
+        value_name="x",
     )
-    return (
-        long.group_by("arm", "time", "metric")
-        .agg(
-            pl.col("value").quantile(0.1).alias("q10"),
-            pl.col("value").median().alias("median"),
-            pl.col("value").quantile(0.9).alias("q90"),
-        )
-        .sort("arm", "metric", "time")
-        .collect(engine="streaming")
-    )
+    return _quantiles(long, [*by, "metric", "time"]).collect(engine="streaming")
 
 
 def interval(table: pl.DataFrame, index: str) -> list[float] | None:
     """Half-widths of an index's confidence interval (``S1_conf``), None if it has none."""
     column = f"{index}_conf"
     return table[column].to_list() if column in table.columns else None
+
+
+def _end(description: dict[str, Any]) -> float:
+    """The year the study's runs end (that of its first arm)."""
+    bases = description.get("bases", {})
+    first: dict[str, Any] = next(iter(bases.values()), {})
+    return float(first.get("start", 0.0)) + float(first.get("horizon", 0.0))
 
 
 def _threshold(description: dict[str, Any]) -> float:

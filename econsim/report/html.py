@@ -15,21 +15,19 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
-from econsim.report.charts import (
-    adoption_chart,
-    breadth_chart,
-    capability_chart,
-    data_chart,
-    differences_chart,
-    efficiency_chart,
-    fan_chart,
-    sensitivity_chart,
+from econsim.report.charts import Chart, run_charts, study_charts
+from econsim.report.data import (
+    RunView,
+    StudyView,
+    folder_kind,
+    run_view,
+    study_view,
+    summary_rows,
 )
-from econsim.report.data import RunView, StudyView, folder_kind, run_view, study_view
+from econsim.report.interactive import to_plotly
 
 Section = tuple[str, str]
 
@@ -68,51 +66,23 @@ def run_sections(view: RunView) -> list[Section]:
         "years": f"{results.scenario.start:g}-{results.scenario.end:g}",
         "events": f"{manifest.get('events', 0):,}",
     }
+    charts = {chart.name: chart for chart in run_charts(view)}
     return [
         ("Provenance", _definition_list(provenance)),
         ("Summary", _summary_table(view)),
-        ("Real capability and benchmark score", _figure(capability_chart(view))),
-        ("Adoption", _figure(adoption_chart(view))),
+        ("Real capability and benchmark score", _figure(charts["capability_vs_benchmark"])),
+        ("Adoption", _figure(charts["adoption"])),
         (
             "Practice data and sample efficiency",
-            _figure(data_chart(view)) + _figure(efficiency_chart(view)),
+            _figure(charts["practice_data"]) + _figure(charts["sample_efficiency"]),
         ),
-        ("Breadth", _figure(breadth_chart(view))),
+        ("Breadth", _figure(charts["breadth"])),
         ("Scenario (resolved)", _details("scenario.toml", results.scenario.to_toml())),
     ]
 
 
 def _summary_table(view: RunView) -> str:
-    m = view.results.metrics()
-    header = [
-        "vertical",
-        "real capability",
-        "benchmark",
-        "gap",
-        "adoption",
-        "expert from",
-        "data HHI",
-    ]
-    rows = []
-    for v in view.verticals:
-        expert = m.get(f"time_to_expert.{v}")
-        rows.append(
-            [
-                v,
-                f"{m[f'capability.{v}']:.2f}",
-                f"{m[f'proxy.{v}']:.2f}",
-                f"{round(m[f'gap.{v}'] or 0.0, 2) + 0.0:.2f}",
-                f"{m[f'adoption.{v}']:.1%}",
-                "never" if expert is None else f"{expert:.2f}",
-                f"{m[f'data_hhi.{v}']:.2f}",
-            ]
-        )
-    general = m.get("time_to_general")
-    totals = {
-        "breadth at the horizon": f"{m['breadth']:.0f} of {len(view.verticals)}",
-        "domain-general from": "never" if general is None else f"{general:.2f}",
-        "largest Goodhart gap": f"{m['max_gap']:.2f}",
-    }
+    header, rows, totals = summary_rows(view.results)
     return _table(header, rows) + _definition_list(totals)
 
 
@@ -120,29 +90,13 @@ def _summary_table(view: RunView) -> str:
 
 
 def study_sections(view: StudyView) -> list[Section]:
-    """Study description, runs, fan charts, comparison and sensitivity when present."""
+    """Study description, runs, every study chart, comparison and sensitivity tables."""
     sections = [("Study", _study_description(view)), ("Runs by arm and status", _counts(view.runs))]
-    if view.fan.height:
-        sections.append(
-            (
-                "Over replications",
-                _figure(fan_chart(view, "breadth")) + _figure(fan_chart(view, "mean_capability")),
-            )
-        )
-    if view.comparison is not None and view.comparison.height:
-        shown = view.comparison.filter(
-            pl.col("difference").is_not_null() & (pl.col("difference") != 0)
-        )
-        sections.append(
-            ("Paired differences", _figure(differences_chart(shown)) + _frame_table(shown))
-        )
-    if view.sensitivity is not None and view.sensitivity.height:
-        sections.append(
-            (
-                "Sensitivity",
-                _figure(sensitivity_chart(view.sensitivity)) + _frame_table(view.sensitivity),
-            )
-        )
+    tables = {"differences": view.comparison, "sensitivity": view.sensitivity}
+    for chart in study_charts(view):
+        table = tables.get(chart.name)
+        below = "" if table is None else _frame_table(table)
+        sections.append((chart.title, _figure(chart) + below))
     bases = view.description.get("bases", {})
     sections.append(
         (
@@ -213,9 +167,9 @@ pre { max-height: 30rem; overflow: auto; background: #f4f4f4; padding: 0.6rem; }
 """
 
 
-def _figure(figure: go.Figure) -> str:
+def _figure(chart: Chart) -> str:
     config = {"displaylogo": False, "responsive": True}
-    return str(figure.to_html(full_html=False, include_plotlyjs=False, config=config))
+    return str(to_plotly(chart).to_html(full_html=False, include_plotlyjs=False, config=config))
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
