@@ -561,3 +561,16 @@ def test_the_example_studies_plan(tmp_path):
     studies = Path(__file__).resolve().parent.parent / "studies"
     for path in studies.glob("*.toml"):
         assert plan_study(load_study(path)).tasks
+
+
+def test_a_sweep_reports_each_design_point_by_the_medians_of_its_runs(swept):
+    from econsim.experiments import Outcome
+
+    _, runs = swept
+    table = Outcome(runs, 4, 0, 0, 1.0, 1).by_point()
+    assert table["runs"].to_list() == [2, 2]
+    for row in table.iter_rows(named=True):
+        mine = runs.filter(pl.col("param.verticals.market.p") == row["param.verticals.market.p"])
+        assert row["max_gap"] == pytest.approx(float(np.median(mine["metric.max_gap"])))
+        never = mine["metric.time_to_general"].null_count()
+        assert row["never_general"] == never

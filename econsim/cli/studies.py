@@ -318,8 +318,22 @@ def sweep(
             plan_study(spec), folder, execution, retry_failed=retry_failed, keep_events=keep_events
         )
     if not execution.quiet:
+        _print_points(outcome)
         click.echo(f"wrote {folder}/ runs.parquet timeseries/ summary/ runs/")
     _stop_if_failed(outcome, folder)
+
+
+def _print_points(outcome: Outcome) -> None:
+    """Medians of the headline metrics per arm and design point (at most 40 rows)."""
+    import polars as pl
+
+    table = outcome.by_point()
+    if table.height:
+        click.echo("each row is one arm at one design point: medians over its finished runs")
+        with pl.Config(
+            fmt_float="mixed", tbl_rows=40, tbl_hide_dataframe_shape=True, tbl_width_chars=160
+        ):
+            click.echo(table)
 
 
 @click.command()

@@ -38,6 +38,34 @@ class Outcome:
     seconds: float
     workers: int
 
+    def by_point(self) -> pl.DataFrame:
+        """One row per arm and design point: finished runs and the medians of the headlines.
+
+        A run whose domain-general capability never comes counts in ``never_general``.
+        """
+        keys = ["arm", *(c for c in self.runs.columns if c.startswith("param."))]
+        ok = self.runs.filter(pl.col("status") == "ok") if self.runs.height else self.runs
+        wanted = [f"metric.{m}" for m in ("breadth", "max_gap") if f"metric.{m}" in ok.columns]
+        if not ok.height:
+            return pl.DataFrame()
+        general = "metric.time_to_general"
+        return (
+            ok.group_by(keys, maintain_order=True)
+            .agg(
+                pl.len().alias("runs"),
+                *(pl.col(c).median().alias(c.removeprefix("metric.")) for c in wanted),
+                *(
+                    [
+                        pl.col(general).median().alias("time_to_general"),
+                        pl.col(general).is_null().sum().alias("never_general"),
+                    ]
+                    if general in ok.columns
+                    else []
+                ),
+            )
+            .sort(keys)
+        )
+
     def describe(self) -> str:
         """One line for people: runs, failures, time per run."""
         per_run = self.seconds * self.workers / self.ran if self.ran else 0.0
