@@ -17,6 +17,8 @@ EXTRAS = {  # importable module -> the extra that installs it (pyproject.toml)
     "scipy": "analysis",
     "SALib": "analysis",
     "distributed": "cluster",
+    "ema_workbench": "discover",
+    "xarray": "analysis",
 }
 
 

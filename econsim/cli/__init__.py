@@ -13,7 +13,7 @@ import click
 from econsim import engine_build
 from econsim.cli.common import InputError
 from econsim.cli.single import list_scenarios, plot, report, run, show, summary_table, validate
-from econsim.cli.studies import compare, sensitivity, sweep
+from econsim.cli.studies import compare, discover, sensitivity, sweep
 
 
 class Commands(click.Group):
@@ -41,7 +41,18 @@ def main() -> None:
     """
 
 
-for command in (run, validate, show, list_scenarios, compare, sweep, sensitivity, plot, report):
+for command in (
+    run,
+    validate,
+    show,
+    list_scenarios,
+    compare,
+    sweep,
+    sensitivity,
+    discover,
+    plot,
+    report,
+):
     main.add_command(command)
 
 __all__ = ["main", "summary_table"]

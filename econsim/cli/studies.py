@@ -381,3 +381,100 @@ def sensitivity(
     for row in table.filter(pl.col("warning").is_not_null()).iter_rows(named=True):
         click.echo(f"warning: {row['parameter']} on {row['metric']}: {row['warning']}", err=True)
         click.echo(f"wrote {folder}/ sensitivity.parquet runs.parquet timeseries/ summary/ runs/")
+
+
+# ---------------------------------------------------------------- scenario discovery
+
+
+@click.command()
+@click.argument("study", type=click.Path(path_type=Path))
+@click.option("--metric", required=True, help="A summary metric, e.g. capability.healthcare.")
+@click.option("--below", type=float, help="Cases of interest: runs whose metric is below this.")
+@click.option("--above", type=float, help="Cases of interest: runs whose metric is above this.")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.05, 1.0),
+    default=0.8,
+    show_default=True,
+    help="PRIM's density threshold: peel until the box is at least this dense.",
+)
+@study_options
+@executor_options
+def discover(
+    study: Path,
+    metric: str,
+    below: float | None,
+    above: float | None,
+    threshold: float,
+    assignments: tuple[str, ...],
+    replications: int | None,
+    at: float | None,
+    execution: Execution,
+) -> None:
+    """Scenario discovery: the box of inputs where METRIC is below (or above) a value.
+
+    STUDY is a study folder that has run, or a study file (or a bundled study's name)
+    that is run, or resumed, first. PRIM's box, its peeling trajectory and feature
+    scores go to STUDY_FOLDER/discovery/ (parquet, an HTML page and PNG figures).
+    """
+    from econsim.experiments.discover import discover as find_box
+    from econsim.experiments.discover import write_discovery
+
+    require("ema_workbench", "econsim discover (PRIM)")
+    if (below is None) == (above is None):
+        raise InputError("give one of --below or --above")
+    with _study_errors():
+        folder, runs, end = _study_runs(study, assignments, replications, at, execution)
+        found = find_box(runs, metric, end, below, above, threshold)
+    target = folder / "discovery"
+    written = write_discovery(found, target) + _discovery_views(found, target)
+    click.echo(found.describe())
+    click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
+
+
+def _study_runs(
+    study: Path,
+    assignments: Sequence[str],
+    replications: int | None,
+    at: float | None,
+    execution: Execution,
+) -> tuple[Path, pl.DataFrame, float]:
+    """A study's folder, runs table and end year: read from its folder, or run first."""
+    import json
+
+    import polars as pl
+
+    from econsim.experiments import plan_study
+
+    if (study / "study.json").is_file():
+        if assignments or replications is not None or at is not None:
+            raise InputError(f"{study}: a study folder that has run takes no --set, -n or --at")
+        description = json.loads((study / "study.json").read_text(encoding="utf-8"))
+        base = next(iter(description["bases"].values()))
+        return study, pl.read_parquet(study / "runs.parquet"), base["start"] + base["horizon"]
+    spec = _load_study(study, assignments, replications, at)
+    plan = plan_study(spec)
+    folder = execution.folder(spec.name)
+    outcome = _run(plan, folder, execution)
+    return folder, outcome.runs, next(iter(plan.bases.values())).end
+
+
+def _discovery_views(found: Any, folder: Path) -> list[Path]:
+    """The peeling trajectory and the box as PNG figures and one HTML page."""
+    from econsim.report.charts import box_chart, trajectory_chart
+    from econsim.report.figures import to_matplotlib
+    from econsim.report.html import chart_sections, preformatted, write_page
+
+    charts = [trajectory_chart(found.trajectory, found.question)]
+    box = box_chart(found.inputs, found.box, found.scores, found.question)
+    charts += [box] if box is not None else []
+    written = []
+    for chart in charts:
+        path = folder / f"{chart.name}.png"
+        to_matplotlib(chart).savefig(path, dpi=130, bbox_inches="tight")
+        written.append(path)
+    sections = [("What was found", preformatted(found.describe())), *chart_sections(charts)]
+    written.append(
+        write_page(folder / "discovery.html", f"econsim discover: {found.question}", sections)
+    )
+    return written

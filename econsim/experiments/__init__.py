@@ -7,6 +7,7 @@ outcome.runs  # one row per run: parameters, seed, status, summary metrics
 
 from econsim.experiments.compare import compare_arms, paired_differences
 from econsim.experiments.executors import DaskCluster, Executor, LocalProcesses, Sequential
+from econsim.experiments.results import StudyResults, read_study
 from econsim.experiments.runner import Outcome, run_plan
 from econsim.experiments.sensitivity import sensitivity_indices
 from econsim.experiments.study import (
@@ -27,11 +28,13 @@ __all__ = [
     "Sequential",
     "Study",
     "StudyError",
+    "StudyResults",
     "compare_arms",
     "load_study",
     "paired_differences",
     "plan_arms",
     "plan_study",
+    "read_study",
     "run_plan",
     "sensitivity_indices",
 ]

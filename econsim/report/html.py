@@ -44,10 +44,25 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
         study = study_view(folder)
         title = f"econsim study: {study.description.get('name', folder.name)}"
         sections = study_sections(study)
+    return write_page(target, title, sections)
+
+
+def write_page(target: Path, title: str, sections: Sequence[Section]) -> Path:
+    """Write a page of sections atomically (a complete temporary file renamed into place)."""
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
     staging.write_text(page(title, sections), encoding="utf-8")
     os.replace(staging, target)
     return target
+
+
+def chart_sections(charts: Sequence[Chart]) -> list[Section]:
+    """One section per chart, titled by the chart."""
+    return [(chart.title, _figure(chart)) for chart in charts]
+
+
+def preformatted(text: str) -> str:
+    """Text shown as it is (a command's printout)."""
+    return f"<pre>{html.escape(text)}</pre>"
 
 
 # ---------------------------------------------------------------- one run

@@ -1,0 +1,87 @@
+"""A finished study folder, read back for analysis in other tools.
+
+study = read_study("runs/healthcare_consent")
+study.runs                          # polars: one row per run
+experiments, outcomes = study.to_ema()   # the EMA Workbench's pair (pandas, numpy)
+series = study.to_xarray()          # xarray Dataset over (run_id, time, lab, vertical)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from econsim.experiments.discover import PARAM, experiments_and_outcomes
+from econsim.experiments.store import PART, STUDY, TABLE
+from econsim.experiments.study import StudyError
+from econsim.extras import require
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+
+SERIES = ("capability", "proxy", "adoption")  # to_xarray's default variables
+
+
+@dataclass(frozen=True)
+class StudyResults:
+    """The description, runs table and time series of a study folder."""
+
+    folder: Path
+    description: dict[str, Any]
+    runs: pl.DataFrame
+
+    @property
+    def end(self) -> float:
+        """The year the study's runs end (its first arm's)."""
+        base = next(iter(self.description["bases"].values()))
+        return float(base["start"]) + float(base["horizon"])
+
+    def timeseries(self) -> pl.LazyFrame:
+        """Every run's time series, lazily, with its ``run_id``."""
+        return pl.scan_parquet(
+            self.folder / "timeseries" / "*" / PART,
+            hive_partitioning=True,
+            hive_schema={"run_id": pl.Int64},
+        )
+
+    def to_ema(self) -> tuple[pd.DataFrame, dict[str, NDArray[np.float64]]]:
+        """(experiments, outcomes) as the EMA Workbench takes them, one row per finished run.
+
+        Experiments are the design's parameters (and the arm when there are several);
+        outcomes are the summary metrics, a "time to" that never happens as the runs' end.
+        """
+        return experiments_and_outcomes(self.runs, self.end)
+
+    def to_xarray(self, variables: tuple[str, ...] = SERIES) -> xr.Dataset:
+        """The time series as an xarray Dataset over (run_id, time, lab, vertical).
+
+        Each run's arm and parameter values are coordinates along ``run_id``.
+        """
+        require("xarray", "StudyResults.to_xarray")
+        keys = ["run_id", "time", "lab", "vertical"]
+        frame = self.timeseries().select(*keys, *variables).collect().to_pandas()
+        base = next(iter(self.description["bases"].values()))
+        order = {"lab": list(base["labs"]), "vertical": list(base["verticals"])}
+        dataset: xr.Dataset = frame.set_index(keys).to_xarray().reindex(order)  # scenario order
+        runs = self.runs.sort("run_id")
+        labels = {"arm": ("run_id", runs["arm"].to_numpy())}
+        for column in (c for c in runs.columns if c.startswith(PARAM)):
+            labels[column.removeprefix(PARAM)] = ("run_id", runs[column].to_numpy())
+        return dataset.assign_coords(labels)
+
+
+def read_study(folder: str | Path) -> StudyResults:
+    """Read a study folder that has run (its study.json and runs.parquet)."""
+    folder = Path(folder)
+    if not (folder / STUDY).is_file() or not (folder / TABLE).is_file():
+        raise StudyError(f"{folder}: not a study folder that has run (no {STUDY} or {TABLE})")
+    description = json.loads((folder / STUDY).read_text(encoding="utf-8"))
+    return StudyResults(folder, description, pl.read_parquet(folder / TABLE))
