@@ -26,10 +26,13 @@ class MissingExtra(ImportError):
     """An optional library is not installed; the message says how to install it."""
 
 
-def require(module: str, purpose: str) -> None:
-    """Raise :class:`MissingExtra` unless ``module`` can be imported."""
+def require(module: str, purpose: str, extra: str | None = None) -> None:
+    """Raise :class:`MissingExtra` unless ``module`` can be imported.
+
+    The message names ``extra``, or by default the extra that :data:`EXTRAS` gives.
+    """
     if importlib.util.find_spec(module) is None:
-        extra = EXTRAS[module]
+        extra = extra or EXTRAS[module]
         raise MissingExtra(
             f"{purpose} needs {module}, which is not installed: pip install 'econsim[{extra}]'"
         )

@@ -31,3 +31,10 @@ def test_harness_measures_a_small_run():
 def test_sweep_harness_measures_a_small_sweep():
     row = load("sweep").measure(4, 2, 500, 1.0)
     assert row["runs"] == 4 and row["parent_peak_mb"] > 0
+
+
+@pytest.mark.benchmark
+def test_serve_harness_times_a_small_page(monkeypatch, capsys):
+    monkeypatch.setattr("sys.argv", ["serve.py", "--firms", "500", "--repeats", "2"])
+    load("serve").main()
+    assert "a redraw" in capsys.readouterr().out

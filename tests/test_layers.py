@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "econsim"
 # top to bottom: a module may import its own layer and those after it
 LAYERS = (
     "cli",
+    "web",
     "experiments",
     "engine",
     "agents",

@@ -91,6 +91,7 @@ def test_a_run_needs_no_extra_and_each_command_that_does_names_its_own(tmp_path)
         (["sweep", str(sobol), "--out", "sw"], "analysis"),
         (["sensitivity", str(sobol), "--out", "se"], "analysis"),
         (["discover", "planted_box", "--metric", "m", "--below", "1", "--out", "d"], "discover"),
+        (["serve", "--port", "0"], "serve"),
     ]:
         done = core_cli(tmp_path, *args)
         assert done.returncode == 2, (args, done.stderr)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import watched_page
 from click.testing import CliRunner
 from PIL import Image
 
@@ -16,16 +15,6 @@ from econsim.cli import main
 from econsim.experiments import Sequential, compare_arms, plan_arms, run_plan
 from econsim.experiments.store import write_table
 from econsim.report import plot_folder, write_report
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -81,29 +70,13 @@ def test_a_folder_that_is_not_ours_is_an_input_error(tmp_path):
     assert "neither a run folder" in result.output
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing: .ci/run installs Debian's chromium package")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return path
-
-
 @pytest.mark.parametrize(("which", "plots"), [("run", 5), ("study", 2)])
 def test_the_report_draws_offline_in_a_real_browser(
     which, plots, run_folder, study_folder, tmp_path
 ):
-    from playwright.sync_api import sync_playwright
-
     report = write_report(run_folder if which == "run" else study_folder, tmp_path / "r.html")
-    errors, requests = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
+    with watched_page() as watched:
+        page = watched.page
         page.goto(report.as_uri(), wait_until="load")
         page.wait_for_selector(".js-plotly-plot .main-svg")
         drawn = page.locator(".js-plotly-plot").count()
@@ -111,9 +84,9 @@ def test_the_report_draws_offline_in_a_real_browser(
             ".js-plotly-plot .scatterlayer .trace, .js-plotly-plot .barlayer .trace"
         ).count()
         page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
-    assert errors == []
-    assert [url for url in requests if not url.startswith(("file:", "data:", "blob:"))] == []
+    assert watched.errors == []
+    local = ("file:", "data:", "blob:")
+    assert [url for url in watched.requests if not url.startswith(local)] == []
     assert drawn == plots and traces > plots
     pixels = np.asarray(Image.open(tmp_path / "report.png").convert("L"), dtype=float)
     assert pixels.std() > 10  # not a blank page

@@ -12,7 +12,16 @@ import click
 
 from econsim import engine_build
 from econsim.cli.common import InputError
-from econsim.cli.single import list_scenarios, plot, report, run, show, summary_table, validate
+from econsim.cli.single import (
+    list_scenarios,
+    plot,
+    report,
+    run,
+    serve,
+    show,
+    summary_table,
+    validate,
+)
 from econsim.cli.studies import compare, discover, sensitivity, sweep
 
 
@@ -52,6 +61,7 @@ for command in (
     discover,
     plot,
     report,
+    serve,
 ):
     main.add_command(command)
 

@@ -185,3 +185,61 @@ def summary_table(results: Results, folder: Path | None = None, at: float | None
             f"wrote {folder}/ timeseries.parquet events.parquet summary.parquet manifest.json"
         )
     return "\n".join(lines)
+
+
+@click.command()
+@scenario_argument
+@click.option(
+    "--firms",
+    type=click.IntRange(100, 1_000_000),
+    default=10_000,
+    show_default=True,
+    help="Firms in the page's runs (fewer than the scenario's, so that it redraws quickly).",
+)
+@click.option("--vertical", help="The vertical whose levers the page shows (default: healthcare).")
+@click.option("--seed", type=click.IntRange(min=0), help="The seed of both runs of each pair.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@set_option
+def serve(
+    scenario: str,
+    firms: int,
+    vertical: str | None,
+    seed: int | None,
+    host: str,
+    port: int,
+    assignments: tuple[str, ...],
+) -> None:
+    """A local what-if page: move a lever, see the scenario run again beside itself."""
+    from econsim.extras import require
+    from econsim.scenario import ScenarioError
+
+    require("plotly", "econsim serve (the page's charts)", extra="serve")
+    from econsim.web.app import WhatIf, serve_page
+
+    resolved = load(scenario, [*assignments, f"economy.firms={firms}"])
+    chosen = vertical or ("healthcare" if "healthcare" in resolved.verticals else None)
+    try:
+        whatif = WhatIf(
+            resolved, resolved.seed if seed is None else seed, chosen or resolved.vertical_names[0]
+        )
+    except ScenarioError as error:
+        raise InputError(str(error)) from None
+    try:
+        server = serve_page(whatif, host, port)
+    except OSError as error:
+        raise InputError(
+            f"--port {port}: cannot listen on {host}:{port} ({error.strerror})"
+        ) from None
+    where = f"http://{host}:{server.server_address[1]}/"
+    click.echo(f"econsim what-if page for {resolved.name} at {where} (Ctrl-C to stop)")
+    if host != "127.0.0.1":
+        click.echo(
+            "warning: listening beyond this machine; anyone who can reach it can run it", err=True
+        )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

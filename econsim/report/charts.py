@@ -17,6 +17,8 @@ import polars as pl
 
 from econsim.report.data import RunView, StudyView, interval
 from econsim.report.style import ARM_COLOURS, colours
+from econsim.results import Results
+from econsim.results.metrics import leading_capability
 
 GREY = "#777777"
 Mark = Literal["line", "step", "points", "bars"]
@@ -499,3 +501,65 @@ def box_chart(
         x_label=x,
         y_label=y,
     )
+
+
+# ---------------------------------------------------------------- a what-if against the unchanged
+
+
+def whatif_charts(unchanged: Results, changed: Results) -> list[Chart]:
+    """Real capability per vertical and breadth: the unchanged run and the what-if."""
+    verticals = unchanged.scenario.vertical_names
+    palette = colours(verticals)
+    lead = {
+        name: leading_capability(r.timeseries).with_columns(pl.col("vertical").cast(pl.String))
+        for name, r in (("unchanged", unchanged), ("what-if", changed))
+    }
+    panels = []
+    for vertical in verticals:
+        series = []
+        looks: tuple[tuple[str, Dash, float], ...] = (
+            ("unchanged", "dash", 1.5),
+            ("what-if", "solid", 2.5),
+        )
+        for name, dash, width in looks:
+            rows = lead[name].filter(pl.col("vertical") == vertical)
+            series.append(
+                Series(
+                    name,
+                    rows["time"].to_list(),
+                    rows["capability"].to_list(),
+                    palette[vertical],
+                    dash=dash,
+                    width=width,
+                    group=name,
+                    legend=vertical == verticals[0],
+                )
+            )
+        panels.append(Panel(vertical, series))
+    breadth = [
+        Series(
+            name,
+            r.breadth()["time"].to_list(),
+            r.breadth()["breadth"].to_list(),
+            colour,
+            mark="step",
+            width=2.5,
+        )
+        for name, r, colour in (("unchanged", unchanged, GREY), ("what-if", changed, "#0072B2"))
+    ]
+    return [
+        Chart(
+            "whatif_capability",
+            "real capability of the best model: unchanged (dashed) and what-if (solid)",
+            panels,
+            y_label="share of tasks at expert level",
+            y_range=(0, 1),
+        ),
+        Chart(
+            "whatif_breadth",
+            "verticals at expert level: unchanged and what-if",
+            [Panel("", breadth)],
+            y_label=f"verticals at expert level (of {len(verticals)})",
+            y_range=(0, len(verticals) + 0.5),
+        ),
+    ]

@@ -61,6 +61,33 @@ def is_live(path: str) -> bool:
     )
 
 
+def key_bounds(path: str) -> tuple[float | None, float | None, bool]:
+    """The schema's (lowest, highest, strictly-above-lowest) for a number's key path.
+
+    ``None`` where the schema sets no bound; a ``*`` or a name stands for any entry.
+    """
+    schema: Any = Scenario
+    field = None
+    for part in path.split("."):
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            field = schema.model_fields.get(part)
+            if field is None:
+                raise KeyError(unknown("key", part, schema.model_fields))
+            schema = _unwrap(field.annotation)
+        elif typing.get_origin(schema) in (dict, list):
+            schema = _unwrap(typing.get_args(schema)[-1])
+    low = high = None
+    strict = False
+    for rule in field.metadata if field is not None else []:
+        if getattr(rule, "ge", None) is not None:
+            low = float(rule.ge)
+        if getattr(rule, "gt", None) is not None:
+            low, strict = float(rule.gt), True
+        if getattr(rule, "le", None) is not None:
+            high = float(rule.le)
+    return low, high, strict
+
+
 def apply_overrides(
     raw: dict[str, Any], overrides: Mapping[str, Any], source: str = "--set"
 ) -> None:
