@@ -64,6 +64,13 @@ def test_discovery_writes_its_views_and_reruns_on_the_folder_without_running(pla
     assert sorted(p.name for p in (folder / "runs").iterdir()) == before
 
 
+def test_an_unknown_metric_stops_discovery_before_any_run(tmp_path):
+    code, output = discover("planted_box", "--metric", "adoptio.market", "--below", "1",
+                            "--out", str(tmp_path / "o"))  # fmt: skip
+    assert code == 2 and "did you mean 'adoption.market'" in output
+    assert not (tmp_path / "o").exists()
+
+
 def test_discovery_on_the_consent_study_prints_a_box(tmp_path):
     code, output = discover(
         "healthcare_consent", "--metric", "time_to_general", "--above", "2035",

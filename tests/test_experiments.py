@@ -481,6 +481,10 @@ def test_compare_prints_and_writes_the_paired_table(tmp_path):
         (["sensitivity", "healthcare_consent"], "sensitivity needs 'sobol' or 'morris'"),
         (["sweep", "healthcare_consent", "--at", "2100"], "at 2100: outside the runs of arm"),
         (["sweep", "healthcare_consent", "--set", "verticals.nope.p=1"], "unknown vertical"),
+        (
+            ["sensitivity", "transfer_sensitivity", "--metrics", "breadh"],
+            "(did you mean 'breadth'?)",
+        ),
     ],
 )
 def test_study_commands_report_bad_input_with_exit_2(tmp_path, args, message):
@@ -574,3 +578,21 @@ def test_a_sweep_reports_each_design_point_by_the_medians_of_its_runs(swept):
         assert row["max_gap"] == pytest.approx(float(np.median(mine["metric.max_gap"])))
         never = mine["metric.time_to_general"].null_count()
         assert row["never_general"] == never
+
+
+def test_sensitivity_prints_its_table_once_and_its_doubts_as_warnings(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text(
+        'scenario = "bass"\nmetrics = ["adoption.market"]\n[set]\n"economy.firms" = 300\n'
+        'horizon = 2\n[parameters]\n"verticals.market.p" = { low = 0.01, high = 0.2 }\n'
+        '"verticals.market.q" = { low = 0.3, high = 0.31 }\n[design]\nkind = "sobol"\n'
+        "samples = 4\n"
+    )
+    result = CliRunner().invoke(
+        main, ["sensitivity", str(path), "-j", "1", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("wrote ") == 1
+    assert "each row is one parameter's indices on one metric" in result.output
+    doubts = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert doubts and all("raise design.samples (now 4)" in line for line in doubts)

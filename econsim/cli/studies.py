@@ -360,6 +360,7 @@ def sensitivity(
     from econsim.experiments import plan_study, sensitivity_indices
     from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
+    from econsim.experiments.study import check_metrics
     from econsim.results.parquet import ROWS
 
     require("SALib", "econsim sensitivity")  # before any run
@@ -367,10 +368,11 @@ def sensitivity(
         spec = _load_study(study, assignments, replications, at)
         check_design(spec)
         plan = plan_study(spec)
+        names = [m.strip() for m in metrics.split(",") if m.strip()]
+        check_metrics(next(iter(plan.bases.values())), names or spec.metrics)
         folder = execution.folder(spec.name)
         outcome = _run(plan, folder, execution)
         _stop_if_failed(outcome, folder)
-        names = [m.strip() for m in metrics.split(",") if m.strip()]
         censor = next(iter(plan.bases.values())).end
         table = sensitivity_indices(spec, outcome.runs, censor, names)
     write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
@@ -380,6 +382,7 @@ def sensitivity(
             click.echo(table.drop("warning"))
     for row in table.filter(pl.col("warning").is_not_null()).iter_rows(named=True):
         click.echo(f"warning: {row['parameter']} on {row['metric']}: {row['warning']}", err=True)
+    if not execution.quiet:
         click.echo(f"wrote {folder}/ sensitivity.parquet runs.parquet timeseries/ summary/ runs/")
 
 
@@ -424,7 +427,7 @@ def discover(
     if (below is None) == (above is None):
         raise InputError("give one of --below or --above")
     with _study_errors():
-        folder, runs, end = _study_runs(study, assignments, replications, at, execution)
+        folder, runs, end = _study_runs(study, metric, assignments, replications, at, execution)
         found = find_box(runs, metric, end, below, above, threshold)
     target = folder / "discovery"
     written = write_discovery(found, target) + _discovery_views(found, target)
@@ -434,6 +437,7 @@ def discover(
 
 def _study_runs(
     study: Path,
+    metric: str,
     assignments: Sequence[str],
     replications: int | None,
     at: float | None,
@@ -445,6 +449,7 @@ def _study_runs(
     import polars as pl
 
     from econsim.experiments import plan_study
+    from econsim.experiments.study import check_metrics
 
     if (study / "study.json").is_file():
         if assignments or replications is not None or at is not None:
@@ -454,9 +459,11 @@ def _study_runs(
         return study, pl.read_parquet(study / "runs.parquet"), base["start"] + base["horizon"]
     spec = _load_study(study, assignments, replications, at)
     plan = plan_study(spec)
+    base = next(iter(plan.bases.values()))
+    check_metrics(base, [metric], "--metric")
     folder = execution.folder(spec.name)
     outcome = _run(plan, folder, execution)
-    return folder, outcome.runs, next(iter(plan.bases.values())).end
+    return folder, outcome.runs, base.end
 
 
 def _discovery_views(found: Any, folder: Path) -> list[Path]:

@@ -9,6 +9,7 @@ seeds. Replication r has the same seed in every arm and at every design point
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 import json
@@ -299,6 +300,27 @@ def _validate_tasks(bases: Mapping[str, Scenario], tasks: list[RunTask]) -> None
         except ScenarioError as error:
             where = f"run {task.run_id} (arm {task.arm}, point {task.point})"
             raise StudyError(f"{where}: {error}") from None
+
+
+def check_metrics(base: Scenario, names: list[str], option: str = "metrics") -> None:
+    """Refuse summary metrics a run of ``base`` does not have, before any run.
+
+    The names come from the run of a tiny copy (one report): which metrics a run
+    has depends on its labs and verticals, not on its values.
+    """
+    from econsim.engine import simulate
+
+    tiny = base.override({"economy.firms": 50, "horizon": 1 / base.reports_per_year})
+    known = sorted(simulate(tiny, seed=0).metrics())
+    families = ", ".join(sorted({name.split(".")[0] for name in known}))
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            near = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise StudyError(
+                f"{option}: no summary metric {name!r}{near}; a metric is NAME, NAME.lab or "
+                f"NAME.vertical with NAME one of {families}"
+            )
 
 
 def _check_at(at: float | None, bases: Mapping[str, Scenario]) -> None:
