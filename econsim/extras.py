@@ -18,6 +18,7 @@ EXTRAS = {  # importable module -> the extra that installs it (pyproject.toml)
     "SALib": "analysis",
     "distributed": "cluster",
     "ema_workbench": "discover",
+    "pyarrow": "discover",  # polars hands frames to pandas through it
     "xarray": "analysis",
 }
 

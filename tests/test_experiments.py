@@ -596,3 +596,31 @@ def test_sensitivity_prints_its_table_once_and_its_doubts_as_warnings(tmp_path):
     assert "each row is one parameter's indices on one metric" in result.output
     doubts = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert doubts and all("raise design.samples (now 4)" in line for line in doubts)
+
+
+def test_a_never_that_is_censored_at_the_studys_chosen_year_not_at_its_end(tmp_path):
+    from econsim.experiments import StudyResults
+    from econsim.report.data import _end
+
+    base = {"start": 2025.0, "horizon": 10.0}
+    at = {"metrics_at": 2030.0, "bases": {"base": base}}
+    assert StudyResults(tmp_path, at, pl.DataFrame()).end == 2030.0 == _end(at)
+    plain = {"metrics_at": None, "bases": {"base": base}}
+    assert StudyResults(tmp_path, plain, pl.DataFrame()).end == 2035.0 == _end(plain)
+
+
+def test_to_xarray_keeps_the_finished_runs_of_a_study_with_a_failed_one(tmp_path, monkeypatch):
+    import econsim.experiments.runner as runner
+    from econsim.experiments import read_study
+
+    def fragile(scenario, seed):
+        if scenario.verticals["market"].p == 0.04:
+            raise RuntimeError("the economy fell over")
+        return econsim.simulate(scenario, seed=seed)
+
+    monkeypatch.setattr(runner, "simulate", fragile)
+    spec = study(parameters={"verticals.market.p": {"values": [0.03, 0.04, 0.05]}})
+    run_plan(plan_study(spec), tmp_path / "s")
+    data = read_study(tmp_path / "s").to_xarray()
+    assert data["run_id"].values.tolist() == [0, 2]
+    assert data["verticals.market.p"].values.tolist() == [0.03, 0.05]

@@ -136,6 +136,8 @@ def factorial_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_studys_charts_are_split_by_each_design_parameter_with_intervals(factorial_folder):
+    import polars as pl
+
     from econsim.report.charts import study_charts
     from econsim.report.data import study_view
 
@@ -145,17 +147,37 @@ def test_a_studys_charts_are_split_by_each_design_parameter_with_intervals(facto
         "verticals.market.p = 0.01",
         "verticals.market.p = 0.3",
     ]
+    # recomputed from each run's own files: breadth at the last report, per value
+    runs = pl.read_parquet(factorial_folder / "runs.parquet")
+    for value, panel in zip((0.01, 0.3), split.panels, strict=True):
+        finals = []
+        for run_id in runs.filter(pl.col("param.verticals.market.p") == value)["run_id"]:
+            series = pl.read_parquet(
+                factorial_folder / f"timeseries/run_id={run_id}/part-0.parquet"
+            )
+            last = series.filter(pl.col("time") == series["time"].max())
+            finals.append(float((last.group_by("vertical").agg(pl.col("capability").max())
+                                 ["capability"] >= 0.5).sum()))  # fmt: skip
+        assert panel.series[0].y[-1] == np.median(finals)
     by = charts["by_verticals_market_p"]
-    breadth = next(p for p in by.panels if p.title == "breadth").series[0]
-    assert breadth.x == [0.01, 0.3]
-    bounds = zip(breadth.low, breadth.y, breadth.high, strict=True)
-    assert all(low <= median <= high for low, median, high in bounds)
-    # faster adoption: at the last report, no fewer verticals at expert level (median)
-    low_p, high_p = (panel.series[0].y[-1] for panel in split.panels)
-    assert high_p >= low_p
+    gap = next(p for p in by.panels if p.title == "max_gap").series[0]
+    assert gap.x == [0.01, 0.3]
+    for value, median, low, high in zip(gap.x, gap.y, gap.low, gap.high, strict=True):
+        mine = runs.filter(pl.col("param.verticals.market.p") == value)["metric.max_gap"]
+        assert median == pytest.approx(float(np.median(mine.to_numpy())))
+        assert low == pytest.approx(mine.quantile(0.1)) and high == pytest.approx(
+            mine.quantile(0.9)
+        )
+
+
+def _key(values) -> tuple:
+    return tuple(np.nan_to_num(np.asarray(values, dtype=float), nan=-1.0).round(12))
 
 
 def test_both_renderers_draw_every_series_of_every_chart(run_folder, factorial_folder):
+    from collections import Counter
+
+    from matplotlib.collections import PolyCollection
     from matplotlib.lines import Line2D
 
     from econsim.report.charts import run_charts, study_charts
@@ -165,18 +187,38 @@ def test_both_renderers_draw_every_series_of_every_chart(run_folder, factorial_f
 
     charts = run_charts(run_view(run_folder)) + study_charts(study_view(factorial_folder))
     for chart in charts:
-        lines = [s for p in chart.panels for s in p.series if s.mark in ("line", "step")]
-        plotted = {
-            tuple(np.nan_to_num(np.asarray(trace.y, dtype=float), nan=-1.0))
-            for trace in to_plotly(chart).data
-        }
-        drawn = {
-            tuple(np.nan_to_num(np.asarray(line.get_ydata(), dtype=float), nan=-1.0))
-            for ax in to_matplotlib(chart).axes
+        series = [s for p in chart.panels for s in p.series]
+        traces = Counter((t.name, _key(t.y)) for t in to_plotly(chart).data if t.name)
+        figure = to_matplotlib(chart)
+        lines = Counter(
+            _key(line.get_ydata())
+            for ax in figure.axes
             for line in ax.get_lines()
-            if isinstance(line, Line2D)
+            if isinstance(line, Line2D) and line.get_label() != "_nolegend_"
+        )
+        for one in series:
+            if one.mark in ("line", "step"):
+                assert traces[(one.label, _key(one.y))] > 0, (chart.name, one.label)
+                traces[(one.label, _key(one.y))] -= 1
+                assert lines[_key(one.y)] > 0, (chart.name, one.label)
+                lines[_key(one.y)] -= 1
+        bands = sum(1 for one in series if one.shade)
+        drawn = sum(isinstance(c, PolyCollection) for ax in figure.axes for c in ax.collections)
+        assert drawn == bands, chart.name
+        plotted = sum(1 for t in to_plotly(chart).data if getattr(t, "fill", None) == "tonexty")
+        assert plotted == bands, chart.name
+
+
+def test_a_study_of_named_values_plots_without_an_axis_for_them(tmp_path):
+    from econsim.experiments import Study, plan_study
+
+    study = Study.model_validate(
+        {
+            "scenario": "data_holder_leverage",
+            "set": {"economy.firms": 300, "horizon": 1.0},
+            "parameters": {"holders.hospital_network.policy": {"values": ["license", "open"]}},
         }
-        for series in lines:
-            y = tuple(np.nan_to_num(np.asarray(series.y, dtype=float), nan=-1.0))
-            assert y in plotted, (chart.name, series.label)
-            assert y in drawn or series.mark == "step", (chart.name, series.label)
+    )
+    run_plan(plan_study(study), tmp_path / "s", Sequential())
+    names = {p.stem for p in plot_folder(tmp_path / "s", tmp_path / "f", formats=["png"])}
+    assert names == {"fan"}

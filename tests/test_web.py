@@ -31,8 +31,12 @@ def address(whatif: WhatIf) -> Iterator[str]:
     server.server_close()
 
 
-def post(address: str, body: object) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{address}/run", data=json.dumps(body).encode())
+def post(address: str, body: object, **headers: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{address}/run",
+        data=body if isinstance(body, bytes) else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+    )
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read())
@@ -68,10 +72,42 @@ def test_out_of_range_or_unknown_input_is_refused_with_a_message(address, body, 
     assert message in answer["error"]
 
 
-def test_the_page_only_serves_its_own_routes(address):
+@pytest.mark.parametrize("path", ["/../etc/passwd", "/levers/../x", "/run", "/favicon.ico"])
+def test_the_page_only_serves_its_own_routes(address, path):
     with pytest.raises(urllib.error.HTTPError) as missing:
-        urllib.request.urlopen(f"{address}/../etc/passwd")
+        urllib.request.urlopen(f"{address}{path}")
     assert missing.value.code == 404
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [
+        ({"Host": "evil.example:80"}, 403, "address this page by its own host"),
+        ({"Content-Type": "text/plain"}, 415, "send the levers as JSON"),
+    ],
+)
+def test_a_request_from_elsewhere_or_not_in_json_is_refused(address, headers, status, message):
+    code, answer = post(address, {}, **headers)
+    assert code == status and message in answer["error"]
+
+
+def test_a_run_that_breaks_is_a_message_and_the_page_keeps_serving(address, whatif, monkeypatch):
+    def broken(changes):
+        raise RuntimeError("the economy fell over")
+
+    monkeypatch.setattr(whatif, "run", broken)
+    code, answer = post(address, {})
+    assert code == 500 and "RuntimeError: the economy fell over" in answer["error"]
+    monkeypatch.undo()
+    assert post(address, {})[0] == 200
+
+
+def test_the_server_listens_on_this_machine_only_by_default(whatif):
+    server = serve_page(whatif, port=0)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
 
 
 def test_moving_a_slider_redraws_the_charts_in_a_real_browser(address):
@@ -79,6 +115,7 @@ def test_moving_a_slider_redraws_the_charts_in_a_real_browser(address):
         page = watched.page
         page.goto(address, wait_until="load")
         page.wait_for_selector("body[data-runs='1']", timeout=30_000)
+        first = page.locator("#table").inner_text()
         what_if = "document.getElementById('chart-1').data[1].y.join(',')"
         before = page.evaluate(what_if)
         slider = page.locator("[id='verticals.healthcare.consent']")
@@ -88,5 +125,19 @@ def test_moving_a_slider_redraws_the_charts_in_a_real_browser(address):
         table = page.locator("#table").inner_text()
     assert watched.errors == []
     assert all(url.startswith(address) for url in watched.requests)  # nothing leaves the machine
+    assert "→" not in first  # the page opens on the unchanged run itself
     assert before != after  # the what-if's breadth moved with the lever
     assert "→" in table
+
+
+def test_a_lever_at_zero_gets_a_usable_range_and_a_linear_slider():
+    from econsim.web.levers import levers_for
+
+    bass = econsim.load_scenario("bass")  # no transfer and no pilot delay at all
+    levers = {lever.key: lever for lever in levers_for(bass, "market")}
+    delay = levers["verticals.market.lead_time.median"]
+    transfer = levers["capability.generalization"]
+    assert (delay.value, delay.low, delay.high) == (0.0, 0.0, 5.0)
+    assert transfer.value == 0.0 and not transfer.log and transfer.high == 1.0
+    with pytest.raises(ValueError, match="outside 0-5"):
+        delay.check(6.0)

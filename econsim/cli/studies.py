@@ -373,7 +373,7 @@ def sensitivity(
         folder = execution.folder(spec.name)
         outcome = _run(plan, folder, execution)
         _stop_if_failed(outcome, folder)
-        censor = next(iter(plan.bases.values())).end
+        censor = spec.at if spec.at is not None else next(iter(plan.bases.values())).end
         table = sensitivity_indices(spec, outcome.runs, censor, names)
     write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
@@ -444,26 +444,21 @@ def _study_runs(
     execution: Execution,
 ) -> tuple[Path, pl.DataFrame, float]:
     """A study's folder, runs table and end year: read from its folder, or run first."""
-    import json
-
-    import polars as pl
-
-    from econsim.experiments import plan_study
+    from econsim.experiments import plan_study, read_study
     from econsim.experiments.study import check_metrics
 
     if (study / "study.json").is_file():
         if assignments or replications is not None or at is not None:
             raise InputError(f"{study}: a study folder that has run takes no --set, -n or --at")
-        description = json.loads((study / "study.json").read_text(encoding="utf-8"))
-        base = next(iter(description["bases"].values()))
-        return study, pl.read_parquet(study / "runs.parquet"), base["start"] + base["horizon"]
+        results = read_study(study)
+        return study, results.runs, results.end
     spec = _load_study(study, assignments, replications, at)
     plan = plan_study(spec)
     base = next(iter(plan.bases.values()))
     check_metrics(base, [metric], "--metric")
     folder = execution.folder(spec.name)
     outcome = _run(plan, folder, execution)
-    return folder, outcome.runs, base.end
+    return folder, outcome.runs, spec.at if spec.at is not None else base.end
 
 
 def _discovery_views(found: Any, folder: Path) -> list[Path]:

@@ -60,6 +60,8 @@ class Discovery:
         ]
         for row in self.box.iter_rows(named=True):
             bound = f"{row['low']:.4g} .. {row['high']:.4g}" if row["restricted"] else "any"
+            if row["restricted"] and row["values"]:  # an input of names (the arm)
+                bound = row["values"]
             lines.append(f"  {row['input']:40s} {bound}")
         lines.append("feature scores (how much each input decides it):")
         for row in self.scores.iter_rows(named=True):
@@ -74,7 +76,10 @@ def experiments_and_outcomes(
 
     A "time to" metric that never happens counts as ``end`` (the runs' end).
     """
+    require("pyarrow", "the workbench's pandas tables")
     finished = runs.filter(pl.col("status") == "ok")
+    if not finished.height:
+        raise StudyError("no run of the study finished: nothing to discover")
     inputs = [c for c in finished.columns if c.startswith(PARAM)]
     if finished["arm"].n_unique() > 1:
         inputs.append("arm")

@@ -40,7 +40,12 @@ class StudyResults:
 
     @property
     def end(self) -> float:
-        """The year the study's runs end (its first arm's)."""
+        """The year the metrics are taken at: the study's ``at``, or its first arm's end.
+
+        A "time to" that never happens by then counts as this year.
+        """
+        if self.description.get("metrics_at") is not None:
+            return float(self.description["metrics_at"])
         base = next(iter(self.description["bases"].values()))
         return float(base["start"]) + float(base["horizon"])
 
@@ -66,12 +71,15 @@ class StudyResults:
         Each run's arm and parameter values are coordinates along ``run_id``.
         """
         require("xarray", "StudyResults.to_xarray")
+        require("pyarrow", "StudyResults.to_xarray", extra="analysis")
         keys = ["run_id", "time", "lab", "vertical"]
-        frame = self.timeseries().select(*keys, *variables).collect().to_pandas()
+        finished = self.runs.filter(pl.col("status") == "ok")["run_id"]
+        series = self.timeseries().filter(pl.col("run_id").is_in(finished.implode()))
+        frame = series.select(*keys, *variables).collect().to_pandas()
         base = next(iter(self.description["bases"].values()))
         order = {"lab": list(base["labs"]), "vertical": list(base["verticals"])}
         dataset: xr.Dataset = frame.set_index(keys).to_xarray().reindex(order)  # scenario order
-        runs = self.runs.sort("run_id")
+        runs = self.runs.filter(pl.col("status") == "ok").sort("run_id")
         labels = {"arm": ("run_id", runs["arm"].to_numpy())}
         for column in (c for c in runs.columns if c.startswith(PARAM)):
             labels[column.removeprefix(PARAM)] = ("run_id", runs[column].to_numpy())

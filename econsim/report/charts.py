@@ -9,6 +9,7 @@ imports a plotting library.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -73,6 +74,28 @@ class Chart:
     log_y: bool = False
     horizontal: bool = False
     vlines: list[tuple[float, str, str]] = field(default_factory=list)
+
+
+def grid(count: int) -> tuple[int, int]:
+    """(rows, columns) of small multiples: at most five to a row."""
+    columns = min(5, count)
+    return -(-count // columns), columns
+
+
+def error_bars(series: Series, horizontal: bool) -> tuple[list[float], list[float]] | None:
+    """Distances from each value down to ``low`` and up to ``high`` (NaN: undefined).
+
+    None for a series without an interval, or one drawn as a shaded band.
+    """
+    if series.low is None or series.high is None or series.shade:
+        return None
+    values = series.x if horizontal else series.y
+    down, up = [], []
+    for value, low, high in zip(values, series.low, series.high, strict=True):
+        known = isinstance(value, float | int) and low is not None and high is not None
+        down.append(float(value) - float(low) if known else math.nan)  # type: ignore[arg-type]
+        up.append(float(high) - float(value) if known else math.nan)  # type: ignore[arg-type]
+    return down, up
 
 
 # ---------------------------------------------------------------- one run
@@ -257,7 +280,8 @@ def study_charts(view: StudyView) -> list[Chart]:
     for parameter in view.parameters:
         if view.split_fan(parameter).height:
             charts.append(split_fan_chart(view, parameter))
-        charts.append(parameter_chart(view, parameter))
+        if view.by_parameter(parameter).height:  # no finished run: nothing to draw
+            charts.append(parameter_chart(view, parameter))
     if view.comparison is not None and view.comparison.height:
         charts.append(differences_chart(view.comparison))
     if view.sensitivity is not None and view.sensitivity.height:

@@ -146,7 +146,11 @@ def study_view(folder: Path) -> StudyView:
     description = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
     runs = pl.read_parquet(folder / "runs.parquet")
     threshold = _threshold(description)
-    parameters = [p for p in description.get("parameters", []) if f"param.{p}" in runs.columns]
+    parameters = [  # numbers only: a parameter of names has no axis to draw along
+        p
+        for p in description.get("parameters", [])
+        if f"param.{p}" in runs.columns and runs.schema[f"param.{p}"].is_numeric()
+    ]
     split = {}
     for name in parameters:
         values = runs[f"param.{name}"].n_unique()
@@ -247,7 +251,9 @@ def interval(table: pl.DataFrame, index: str) -> list[float] | None:
 
 
 def _end(description: dict[str, Any]) -> float:
-    """The year the study's runs end (that of its first arm)."""
+    """The year the study's metrics are taken at: its ``at``, or its first arm's end."""
+    if description.get("metrics_at") is not None:
+        return float(description["metrics_at"])
     bases = description.get("bases", {})
     first: dict[str, Any] = next(iter(bases.values()), {})
     return float(first.get("start", 0.0)) + float(first.get("horizon", 0.0))

@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from econsim.report.charts import Chart, Series, run_charts, study_charts
+from econsim.report.charts import Chart, Series, error_bars, grid, run_charts, study_charts
 from econsim.report.data import folder_kind, run_view, study_view
 
 FORMATS = ("png", "svg")
@@ -44,8 +44,9 @@ def plot_folder(
 def to_matplotlib(chart: Chart) -> Figure:
     """Draw a chart: one axes per panel, small multiples sharing their scales."""
     count = len(chart.panels)
-    columns = min(5, count)
-    rows = math.ceil(count / columns)
+    if not count:
+        raise ValueError(f"chart {chart.name!r} has no panels to draw")
+    rows, columns = grid(count)
     size = (3.0 * columns + 1.5, 2.5 * rows + 0.8) if count > 1 else (9.0, 4.5)
     if chart.horizontal:  # a row per category
         categories = max(len(s.y) for p in chart.panels for s in p.series)
@@ -151,14 +152,8 @@ def _finish(ax: Axes, chart: Chart, title: str) -> None:
 
 
 def _errors(series: Series, horizontal: bool) -> list[list[float]] | None:
-    """Distances from each value down to ``low`` and up to ``high`` (error bars)."""
-    if series.low is None or series.high is None or series.shade:
-        return None
-    centre = _floats(series.x if horizontal else series.y)
-    return [
-        [c - lo for c, lo in zip(centre, _floats(series.low), strict=True)],
-        [hi - c for c, hi in zip(centre, _floats(series.high), strict=True)],
-    ]
+    bars = error_bars(series, horizontal)
+    return None if bars is None else [bars[0], bars[1]]
 
 
 def _floats(values: Sequence[object]) -> list[float]:

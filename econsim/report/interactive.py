@@ -6,21 +6,21 @@ trace shows its values on hover. Used by the HTML report and the what-if page.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from econsim.report.charts import Chart, Series
-
-DASHES = {"solid": "solid", "dash": "dash", "dot": "dot"}
+from econsim.report.charts import Chart, Series, error_bars, grid
 
 
 def to_plotly(chart: Chart) -> go.Figure:
     """Draw a chart: one subplot per panel, small multiples sharing their axes."""
     count = len(chart.panels)
-    columns = min(5, count)
-    rows = -(-count // columns)
+    if not count:
+        raise ValueError(f"chart {chart.name!r} has no panels to draw")
+    rows, columns = grid(count)
     figure = make_subplots(
         rows=rows,
         cols=columns,
@@ -90,7 +90,7 @@ def _traces(series: Series, horizontal: bool) -> list[go.BaseTraceType]:
         line = {
             "color": series.colour,
             "width": series.width,
-            "dash": DASHES[series.dash],
+            "dash": series.dash,
             "shape": "hv" if series.mark == "step" else "linear",
         }
         hover = f"{series.label} %{{x}}: %{{y:.3g}}<extra></extra>"
@@ -100,15 +100,10 @@ def _traces(series: Series, horizontal: bool) -> list[go.BaseTraceType]:
 
 def _error(series: Series, horizontal: bool) -> dict[str, Any] | None:
     """Asymmetric error bars from ``low`` and ``high`` around the values."""
-    if series.low is None or series.high is None or series.shade:
+    bars = error_bars(series, horizontal)
+    if bars is None:
         return None
-    values = series.x if horizontal else series.y
-    pairs = zip(values, series.low, series.high, strict=True)
-    up, down = [], []
-    for value, low, high in pairs:
-        known = isinstance(value, float | int) and low is not None and high is not None
-        up.append(high - value if known else None)  # type: ignore[operator]
-        down.append(value - low if known else None)  # type: ignore[operator]
+    down, up = ([None if math.isnan(v) else v for v in side] for side in bars)
     return {"type": "data", "symmetric": False, "array": up, "arrayminus": down}
 
 

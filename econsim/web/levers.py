@@ -50,14 +50,15 @@ class Lever:
         return asdict(self)
 
 
-# key, label, group, log scale, vertical-level (None: scenario-wide)
+# key ({v}: the page's vertical), label, group, log scale, highest when the schema has
+# no bound and the scenario's value is 0 (so that HEADROOM times it says nothing)
 LEVERS = (
-    ("verticals.{v}.consent", "consent to train on customers' data", "policy", False),
-    ("verticals.{v}.lead_time.median", "pilot lead time, years (median)", "policy", False),
-    ("verticals.{v}.p", "adoption push (Bass p): subsidies", "policy", True),
-    ("verticals.{v}.eval_validity", "eval validity: better evals", "policy", False),
-    ("capability.generalization", "transfer between verticals", "uncertainty", True),
-    ("labs.*.research.ceiling", "sample-efficiency ceiling", "uncertainty", True),
+    ("verticals.{v}.consent", "consent to train on customers' data", "policy", False, 1.0),
+    ("verticals.{v}.lead_time.median", "pilot lead time, years (median)", "policy", False, 5.0),
+    ("verticals.{v}.p", "adoption push (Bass p): subsidies", "policy", True, 0.2),
+    ("verticals.{v}.eval_validity", "eval validity: better evals", "policy", False, 1.0),
+    ("capability.generalization", "transfer between verticals", "uncertainty", True, 1.0),
+    ("labs.*.research.ceiling", "sample-efficiency ceiling", "uncertainty", True, 1e5),
 )
 
 
@@ -65,15 +66,17 @@ def levers_for(scenario: Scenario, vertical: str) -> list[Lever]:
     """The page's controls for a scenario, vertical-level ones for ``vertical``."""
     raw = scenario.model_dump(mode="json")
     levers = []
-    for template, label, group, log in LEVERS:
+    for template, label, group, log, fallback in LEVERS:
         key = template.format(v=vertical)
         value = float(value_at(raw, expand_key(raw, key)[0]))
         low, high, strict = key_bounds(key)
         note = ""
         if high is None:
-            high, note = max(value, 1e-12) * HEADROOM, f"up to {HEADROOM:g}x the scenario's value"
+            high = value * HEADROOM if value > 0 else fallback
+            note = f"up to {HEADROOM:g}x the scenario's value" if value > 0 else ""
         low = low if low is not None else 0.0
-        if log or strict:  # no zero on a log slider: three orders of magnitude below
+        log = log and value > 0  # a value of 0 has no place on a log scale
+        if log or strict:  # three orders of magnitude below the value, never 0
             low = max(low, min(value, high) / 1e3, 1e-12)
         levers.append(Lever(key, label, group, low, high, value, log, note=note))
     for name, holder in scenario.holders.items():
