@@ -110,3 +110,13 @@ def test_a_study_reads_back_as_the_workbench_pair_and_an_xarray_dataset(planted)
     one = pl.read_parquet(folder / "timeseries" / "run_id=7" / "part-0.parquet")
     assert data["adoption"].sel(run_id=7).values.ravel().tolist() == one["adoption"].to_list()
     assert float(data["verticals.market.p"].sel(run_id=7)) == runs["param.verticals.market.p"][7]
+
+
+def test_discovery_gives_the_same_box_and_scores_every_time(planted):
+    from econsim.experiments.discover import discover as find
+
+    folder, _ = planted
+    study = read_study(folder)
+    first, again = (find(study.runs, "adoption.market", study.end, below=0.3) for _ in range(2))
+    assert first.box.equals(again.box) and first.scores.equals(again.scores)
+    assert first.scores["score"].sum() == pytest.approx(1.0)

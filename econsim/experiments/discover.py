@@ -182,12 +182,16 @@ def _limits(box: Any, experiments: pd.DataFrame) -> pl.DataFrame:
 
 
 def _scores(experiments: pd.DataFrame, cases: NDArray[np.bool_]) -> pl.DataFrame:
+    """Extra-trees feature scores for telling the cases apart, seeded: the same each time."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import feature_scoring
+        from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
 
-        scores = feature_scoring.get_feature_scores_all(experiments, {"case": cases.astype(int)})
-    return pl.DataFrame({"input": list(scores.index), "score": scores["case"].to_numpy()}).sort(
+        scores, _ = feature_scoring.get_ex_feature_scores(
+            experiments, cases.astype(int), mode=RuleInductionType.CLASSIFICATION, random_state=0
+        )
+    return pl.DataFrame({"input": list(scores.index), "score": scores.iloc[:, 0].to_numpy()}).sort(
         "score", descending=True
     )
 
