@@ -79,7 +79,7 @@ BAD_INPUT = [
         ["--set", "verticals.legal.pilot_success=1.2"],
         "verticals.legal.pilot_success: input should be less than or equal to 1 (got 1.2)",
     ),
-    (["--set", "economy.firms=lots"], "economy.firms: input should be a valid integer"),
+    (["--set", "economy.firms=lots"], "economy.firms: expected a number, got 'lots'"),
     (
         ["--set", 'labs.frontier.verticals=["sofware"]'],
         "labs.frontier.verticals.0: unknown vertical 'sofware' (did you mean 'software'?)",
@@ -103,7 +103,7 @@ def test_bad_overrides_exit_2_with_the_key_path_and_write_nothing(cli, args, mes
     ("text", "message"),
     [
         ('name = "x"\n[verticals\n', "malformed TOML"),
-        ('name = "x"\nhorizon = "long"\n', "horizon: input should be a valid number"),
+        ('name = "x"\nhorizon = "long"\n', "horizon: expected a number, got 'long'"),
         (
             'name = "x"\nhorizonn = 3\n',
             "horizonn: unknown key 'horizonn' (did you mean 'horizon'?)",

@@ -193,7 +193,7 @@ def test_assignment_values_are_toml_literals_or_bare_strings():
             "verticals.legal.p: input should be greater than or equal to 0",
         ),
         ({"verticals.legal.consent": 1.5}, "verticals.legal.consent: input should be less than"),
-        ({"economy.firms": "many"}, "economy.firms: input should be a valid integer"),
+        ({"economy.firms": "many"}, "economy.firms: expected a number, got 'many'"),
         (
             {"labs.frontier.verticals": ["legal", "helthcare"]},
             "labs.frontier.verticals.1: unknown vertical 'helthcare' (did you mean 'healthcare'?)",

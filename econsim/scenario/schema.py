@@ -7,14 +7,19 @@ data in practice episodes, money in USD a year, compute in units of the frontier
 
 from __future__ import annotations
 
+import re
+import types
+import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from econsim.scenario.graphs import EdgeList, Network
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
+NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
+NAME_RULE = "a name is a letter, then up to 39 letters, digits, '_' or '-'"
 Probability = Annotated[float, Field(ge=0, le=1)]
 NonNegative = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
@@ -30,8 +35,33 @@ class _World:
 WORLD = _World()
 
 
+def _is_number(annotation: Any) -> bool:
+    """Whether a field holds an int or a float (perhaps optional, perhaps annotated)."""
+    while typing.get_origin(annotation) is Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_number(a) for a in typing.get_args(annotation) if a is not type(None))
+    return annotation in (int, float)
+
+
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    """Frozen, no unknown keys, no infinite or NaN numbers, no bool or text for a number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, data: Any) -> Any:
+        """Refuse ``true`` or ``"0.05"`` where a number belongs (pydantic would coerce them)."""
+        if not isinstance(data, dict):
+            return data
+        for name, value in data.items():
+            field = cls.model_fields.get(name)
+            if field is None or not _is_number(field.annotation):
+                continue
+            if isinstance(value, bool | str):
+                raise ValueError(f"{name}: expected a number, got {value!r}")
+        return data
 
 
 # ---------------------------------------------------------------- verticals
@@ -320,7 +350,7 @@ class Scenario(_Frozen):
     name: Annotated[str, WORLD]
     description: Annotated[str, WORLD] = ""
     seed: Annotated[int, Field(ge=0), WORLD] = 0
-    start: Annotated[float, WORLD] = 2023.0
+    start: Annotated[float, Field(ge=-10_000, le=10_000), WORLD] = 2023.0
     horizon: Annotated[float, Field(gt=0, le=200), WORLD] = 20.0
     reports_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
     steps_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
@@ -350,6 +380,37 @@ class Scenario(_Frozen):
                 ],
             }
         return data
+
+    @model_validator(mode="after")
+    def _names_are_safe_and_unique(self) -> Scenario:
+        """Names label files, tables, legends and folders: plain, and one thing each."""
+        kinds: dict[str, Mapping[str, Any]] = {
+            "vertical": self.verticals,
+            "lab": self.labs,
+            "holder": self.holders,
+        }
+        seen: dict[str, str] = {}
+        for kind, table in kinds.items():
+            for name in table:
+                if not NAME.fullmatch(name):
+                    raise ValueError(f"{kind} {name!r}: {NAME_RULE}")
+                if name in seen:
+                    raise ValueError(f"{kind} {name!r}: also the name of a {seen[name]}")
+                seen[name] = kind
+        for intervention in self.interventions:  # or its position: "0", "1", ...
+            if not (NAME.fullmatch(intervention.name) or intervention.name.isdigit()):
+                raise ValueError(f"intervention {intervention.name!r}: {NAME_RULE}")
+        return self
+
+    @model_validator(mode="after")
+    def _interventions_in_the_run(self) -> Scenario:
+        for intervention in self.interventions:
+            if not self.start <= intervention.at <= self.end:
+                raise ValueError(
+                    f"intervention {intervention.name!r}: at {intervention.at:g} is outside "
+                    f"the run ({self.start:g}-{self.end:g}); it would never or at once apply"
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_intervention_names(self) -> Scenario:

@@ -1,0 +1,74 @@
+"""Issue 11: what the validator accepted and then crashed on, now refused at once.
+
+Each case is refused with exit code 2, one line naming the key path, no traceback
+and nothing written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from econsim.cli import main
+
+VERTICAL = """
+firm_share = 0.5
+tokenizability = 0.5
+corpus_practice = 1e6
+corpus_descriptive = 1e8
+type_data_scale = 1e3
+learning_slope = 0.5
+"""
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        ("economy.firms=true", "economy.firms: expected a number, got True"),
+        ("verticals.market.p=true", "verticals.market.p: expected a number, got True"),
+        ('verticals.market.p="0.05"', "verticals.market.p: expected a number, got '0.05'"),
+        ("verticals.market.p=inf", "verticals.market.p: input should be a finite number"),
+        ("verticals.market.volume=inf", "verticals.market.volume: input should be a finite"),
+        ("labs.lab.finance.funding=nan", "labs.lab.finance.funding: input should be a finite"),
+        ("start=nan", "start: input should be a finite number"),
+        ("start=-inf", "start: input should be a finite number"),
+        ("start=1e15", "start: input should be less than or equal to 10000"),
+    ],
+)
+def test_a_number_that_is_not_a_finite_number_is_refused(cli, assignment, message):
+    result = cli.invoke(main, ["run", "bass", "--set", assignment, "--out", "o", "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not Path("o").exists()
+
+
+@pytest.mark.parametrize(
+    ("addition", "message"),
+    [
+        ('[verticals.""]' + VERTICAL, "vertical '': a name is a letter"),
+        ("[verticals.a-b]" + VERTICAL + "[labs.a-b]\n", "lab 'a-b': also the name of a vertical"),
+        ('[labs."$x^{2$"]\n', "lab '$x^{2$': a name is a letter"),
+        ('[labs."../../x"]\n', "lab '../../x': a name is a letter"),
+        (
+            '[[interventions]]\nname = "late"\nat = 3000.0\nset = { "verticals.market.p" = 0.1 }\n',
+            "intervention 'late': at 3000 is outside the run (0-15)",
+        ),
+        (
+            '[[interventions]]\nat = 1900.0\nset = { "verticals.market.p" = 0.1 }\n',
+            "intervention '0': at 1900 is outside the run",
+        ),
+    ],
+)
+def test_names_and_times_the_model_cannot_use_are_refused(cli, addition, message):
+    Path("s.toml").write_text('extends = "bass"\nname = "s"\n' + addition, encoding="utf-8")
+    result = cli.invoke(main, ["run", "s.toml", "--out", "o", "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not Path("o").exists()
+
+
+def test_a_whole_number_written_as_a_float_is_still_a_firm_count(cli):
+    result = cli.invoke(main, ["validate", "bass", "--set", "economy.firms=1e3"])
+    assert result.exit_code == 0, result.output
+    assert "1,000 firms" in result.output
