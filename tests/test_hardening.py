@@ -72,3 +72,15 @@ def test_a_whole_number_written_as_a_float_is_still_a_firm_count(cli):
     result = cli.invoke(main, ["validate", "bass", "--set", "economy.firms=1e3"])
     assert result.exit_code == 0, result.output
     assert "1,000 firms" in result.output
+
+
+@pytest.mark.parametrize("name", ["/abs/x", "../../x", ".hidden", "a/b", "", "ünïcode ok"])
+def test_a_scenario_name_without_out_stays_one_folder_under_runs(cli, name):
+    Path("s.toml").write_text(f'extends = "bass"\nname = "{name}"\n', encoding="utf-8")
+    result = cli.invoke(
+        main, ["run", "s.toml", "-q", "--set", "economy.firms=200", "--set", "horizon=1"]
+    )
+    assert result.exit_code == 0, result.output
+    (folder,) = Path("runs").iterdir()
+    assert folder.parent == Path("runs") and not folder.name.startswith((".", "_"))
+    assert sorted(p.name for p in Path().iterdir()) == ["runs", "s.toml"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -60,7 +61,12 @@ def check_at(at: float | None, scenario: Scenario) -> None:
 
 
 def new_folder(parent: str, name: str) -> Path:
-    """A fresh timestamped folder name under ``parent`` (never an existing one)."""
+    """A fresh timestamped folder name under ``parent`` (never an existing one).
+
+    The name (a scenario's or a study's) becomes one plain path component: it can
+    neither leave ``parent`` (``/abs``, ``../..``) nor hide (a leading dot).
+    """
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "run"
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder, suffix = Path(parent) / f"{name}-{stamp}", 2
     while folder.exists():
