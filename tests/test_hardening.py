@@ -6,6 +6,7 @@ and nothing written.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,23 @@ def test_a_scenario_name_without_out_stays_one_folder_under_runs(cli, name):
     (folder,) = Path("runs").iterdir()
     assert folder.parent == Path("runs") and not folder.name.startswith((".", "_"))
     assert sorted(p.name for p in Path().iterdir()) == ["runs", "s.toml"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_is_refused_before_anything_runs(cli):
+    Path("locked").mkdir(mode=0o500)
+    result = cli.invoke(main, ["run", "bass", "--out", "locked/run", "-q"])
+    assert result.exit_code == 2 and "cannot write the output there" in result.output
+
+
+def test_an_output_folder_that_cannot_be_made_is_refused_before_anything_runs(cli, monkeypatch):
+    import econsim.engine
+
+    def never(*args, **kwargs):
+        raise AssertionError("simulated before checking the output folder")
+
+    monkeypatch.setattr(econsim.engine, "simulate", never)
+    Path("afile").write_text("not a folder")
+    result = cli.invoke(main, ["run", "bass", "--out", "afile/run", "-q"])
+    assert result.exit_code == 2, result.output
+    assert "afile: cannot write the output there" in result.output

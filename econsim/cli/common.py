@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -58,6 +59,18 @@ def check_at(at: float | None, scenario: Scenario) -> None:
             f"--at {at:g}: outside the run of {scenario.name!r} "
             f"({scenario.start:g}-{scenario.end:g}); pick a year inside it"
         )
+
+
+def check_writable(parent: Path) -> None:
+    """Refuse, before any simulating, a folder that cannot take the output."""
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as error:
+        raise InputError(
+            f"{parent}: cannot write the output there ({error.strerror}); choose --out elsewhere"
+        ) from None
 
 
 def new_folder(parent: str, name: str) -> Path:

@@ -13,6 +13,7 @@ from econsim.cli.common import (
     InputError,
     at_option,
     check_at,
+    check_writable,
     load,
     new_folder,
     progress_bar,
@@ -60,6 +61,7 @@ def run(
         raise InputError(
             f"--out {folder}: already exists; econsim never overwrites a run, so name a new folder"
         )
+    check_writable(folder.parent)
     steps = round(resolved.horizon * resolved.reports_per_year) + 1
     with progress_bar(steps, resolved.name, not quiet, _year) as progress:
         try:
