@@ -65,8 +65,7 @@ def check_writable(parent: Path) -> None:
     """Refuse, before any simulating, a folder that cannot take the output."""
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=parent):
-            pass
+        tempfile.TemporaryFile(dir=parent).close()  # a probe: made, then gone at once
     except OSError as error:
         raise InputError(
             f"{parent}: cannot write the output there ({error.strerror}); choose --out elsewhere"

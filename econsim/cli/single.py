@@ -1,7 +1,8 @@
-"""Commands on one scenario: run, validate, show and list."""
+"""Commands on one scenario or its folder: run, validate, show, list, plot, report, serve."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -239,9 +240,5 @@ def serve(
         click.echo(
             "warning: listening beyond this machine; anyone who can reach it can run it", err=True
         )
-    try:
+    with contextlib.suppress(KeyboardInterrupt), server:  # Ctrl-C stops; the socket closes
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
