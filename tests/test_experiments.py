@@ -39,6 +39,19 @@ def study(**fields: object) -> Study:
     return Study.model_validate({"scenario": "bass", "seed": 3, "set": TINY, **fields})
 
 
+@pytest.fixture
+def breaks_at_p_004(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs with verticals.market.p = 0.04 break while they run (not at planning)."""
+    import econsim.experiments.runner as runner
+
+    def fragile(scenario, seed):
+        if scenario.verticals["market"].p == 0.04:
+            raise RuntimeError("the economy fell over at p = 0.04")
+        return econsim.simulate(scenario, seed=seed)
+
+    monkeypatch.setattr(runner, "simulate", fragile)
+
+
 def deterministic(runs: pl.DataFrame) -> pl.DataFrame:
     return runs.drop("wall_seconds").sort("run_id")
 
@@ -218,15 +231,7 @@ def test_a_study_folder_of_the_old_layout_is_refused_with_a_way_on(tmp_path):
         run_plan(plan_study(spec), old)
 
 
-def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
-    import econsim.experiments.runner as runner
-
-    def fragile(scenario, seed):  # a run that breaks while it runs, not at planning
-        if scenario.verticals["market"].p == 0.04:
-            raise RuntimeError("the economy fell over at p = 0.04")
-        return econsim.simulate(scenario, seed=seed)
-
-    monkeypatch.setattr(runner, "simulate", fragile)
+def test_a_failed_run_is_recorded_and_the_study_goes_on(tmp_path, breaks_at_p_004):
     spec = study(parameters={"verticals.market.p": {"values": [0.03, 0.04]}})
     outcome = run_plan(plan_study(spec), tmp_path / "s")
     status = dict(
@@ -514,15 +519,7 @@ def test_sweep_takes_set_and_replications_from_the_command_line(tmp_path):
     assert scenario["economy"]["firms"] == 300 and scenario["horizon"] == 2.0
 
 
-def test_a_sweep_with_a_failed_run_writes_everything_and_exits_1(tmp_path, monkeypatch):
-    import econsim.experiments.runner as runner
-
-    def fragile(scenario, seed):
-        if scenario.verticals["market"].p == 0.04:
-            raise RuntimeError("the economy fell over")
-        return econsim.simulate(scenario, seed=seed)
-
-    monkeypatch.setattr(runner, "simulate", fragile)
+def test_a_sweep_with_a_failed_run_writes_everything_and_exits_1(tmp_path, breaks_at_p_004):
     path = tmp_path / "s.toml"
     path.write_text(
         'scenario = "bass"\n[set]\n"economy.firms" = 300\nhorizon = 2\n[parameters]\n'
@@ -609,16 +606,9 @@ def test_a_never_that_is_censored_at_the_studys_chosen_year_not_at_its_end(tmp_p
     assert StudyResults(tmp_path, plain, pl.DataFrame()).end == 2035.0 == _end(plain)
 
 
-def test_to_xarray_keeps_the_finished_runs_of_a_study_with_a_failed_one(tmp_path, monkeypatch):
-    import econsim.experiments.runner as runner
+def test_to_xarray_keeps_the_finished_runs_of_a_study_with_a_failed_one(tmp_path, breaks_at_p_004):
     from econsim.experiments import read_study
 
-    def fragile(scenario, seed):
-        if scenario.verticals["market"].p == 0.04:
-            raise RuntimeError("the economy fell over")
-        return econsim.simulate(scenario, seed=seed)
-
-    monkeypatch.setattr(runner, "simulate", fragile)
     spec = study(parameters={"verticals.market.p": {"values": [0.03, 0.04, 0.05]}})
     run_plan(plan_study(spec), tmp_path / "s")
     data = read_study(tmp_path / "s").to_xarray()
