@@ -604,6 +604,8 @@ def test_a_never_that_is_censored_at_the_studys_chosen_year_not_at_its_end(tmp_p
     assert StudyResults(tmp_path, at, pl.DataFrame()).end == 2030.0 == _end(at)
     plain = {"metrics_at": None, "bases": {"base": base}}
     assert StudyResults(tmp_path, plain, pl.DataFrame()).end == 2035.0 == _end(plain)
+    assert plan_study(study(at=2.0)).metrics_year == 2.0  # TINY: years 0-4
+    assert plan_study(study()).metrics_year == 4.0
 
 
 def test_to_xarray_keeps_the_finished_runs_of_a_study_with_a_failed_one(tmp_path, breaks_at_p_004):

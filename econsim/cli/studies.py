@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not 
     import polars as pl
 
     from econsim.experiments import Outcome, Plan, Study
+    from econsim.experiments.discover import Discovery
     from econsim.scenario import Scenario
 
 
@@ -373,8 +374,7 @@ def sensitivity(
         folder = execution.folder(spec.name)
         outcome = _run(plan, folder, execution)
         _stop_if_failed(outcome, folder)
-        censor = spec.at if spec.at is not None else next(iter(plan.bases.values())).end
-        table = sensitivity_indices(spec, outcome.runs, censor, names)
+        table = sensitivity_indices(spec, outcome.runs, plan.metrics_year, names)
     write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
         click.echo(f"sensitivity.parquet: each row is {ROWS['sensitivity']}")
@@ -454,14 +454,13 @@ def _study_runs(
         return study, results.runs, results.end
     spec = _load_study(study, assignments, replications, at)
     plan = plan_study(spec)
-    base = next(iter(plan.bases.values()))
-    check_metrics(base, [metric], "--metric")
+    check_metrics(next(iter(plan.bases.values())), [metric], "--metric")
     folder = execution.folder(spec.name)
     outcome = _run(plan, folder, execution)
-    return folder, outcome.runs, spec.at if spec.at is not None else base.end
+    return folder, outcome.runs, plan.metrics_year
 
 
-def _discovery_views(found: Any, folder: Path) -> list[Path]:
+def _discovery_views(found: Discovery, folder: Path) -> list[Path]:
     """The peeling trajectory and the box as PNG figures and one HTML page."""
     from econsim.report.charts import box_chart, trajectory_chart
     from econsim.report.figures import to_matplotlib

@@ -142,7 +142,7 @@ def write_run(
     fields = {k: v for k, v in row.items() if k != "run_id"}  # the folder name says it
     types = {k: ROW_TYPES.get(k, pl.Float64 if k.startswith("metric.") else None) for k in fields}
     frame = pl.DataFrame([fields], schema_overrides={k: t for k, t in types.items() if t})
-    place(root, RUNS, run_id, lambda path: write_table(frame, path))
+    place(root, RUNS, run_id, partial(write_parquet, frame))  # place() renames it in
 
 
 def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) -> None:

@@ -143,6 +143,11 @@ class Plan:
     units: NDArray[np.float64] | None = None  # sampled designs: points in the unit cube
     at: float | None = None  # summary metrics at this year (default: each run's end)
 
+    @property
+    def metrics_year(self) -> float:
+        """The year the metrics are taken at, where a "never" is censored: ``at``, or the end."""
+        return self.at if self.at is not None else next(iter(self.bases.values())).end
+
     def digest(self) -> str:
         """A fingerprint of what the plan runs, to refuse resuming a different study."""
         payload: dict[str, Any] = {
