@@ -561,15 +561,9 @@ def whatif_charts(unchanged: Results, changed: Results) -> list[Chart]:
             )
         panels.append(Panel(vertical, series))
     breadth = [
-        Series(
-            name,
-            r.breadth()["time"].to_list(),
-            r.breadth()["breadth"].to_list(),
-            colour,
-            mark="step",
-            width=2.5,
-        )
+        Series(name, b["time"].to_list(), b["breadth"].to_list(), colour, mark="step", width=2.5)
         for name, r, colour in (("unchanged", unchanged, GREY), ("what-if", changed, "#0072B2"))
+        for b in [r.breadth()]
     ]
     return [
         Chart(

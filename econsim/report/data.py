@@ -171,7 +171,8 @@ def study_view(folder: Path) -> StudyView:
 def _by_parameter(runs: pl.DataFrame, parameter: str, end: float) -> pl.DataFrame:
     """Median and 10-90% of each headline metric over the finished runs at each value.
 
-    A "time to" that never happens counts as the runs' end, as in the sensitivity.
+    A "time to" that never happens counts as ``end`` (the year the metrics are taken
+    at), as in the sensitivity.
     """
     metrics = [m for m in HEADLINES if f"metric.{m}" in runs.columns]
     long = (
@@ -215,8 +216,8 @@ def _fan(
     """Median and 10-90% band over runs, per time and the other columns of ``keys``.
 
     ``keys`` maps ``run_id`` to the columns to split by (``arm``, a parameter's
-    ``value``); the metrics are breadth and mean capability. A streaming query over
-    every run's time series: only the aggregates are kept.
+    ``value``); the metrics are ``metrics`` (default: breadth and mean capability). A
+    streaming query over every run's time series: only the aggregates are kept.
     """
     files = folder / "timeseries" / "*" / "*.parquet"
     if not list(folder.glob("timeseries/*/*.parquet")):
