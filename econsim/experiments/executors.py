@@ -7,8 +7,13 @@ write their runs to the study folder and send back one small row each.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Protocol
@@ -47,12 +52,20 @@ class Sequential:
 
 
 class LocalProcesses:
-    """Worker processes on this machine (spawned: polars and forking do not mix)."""
+    """Worker processes on this machine (spawned: polars and forking do not mix).
+
+    The workers end when this process does, however it ends (a SIGKILL included).
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=context,
+            initializer=die_with_parent,
+            initargs=(os.getpid(),),
+        )
 
     def map(self, job: Job, items: Iterable[Any]) -> Iterator[dict[str, Any]]:
         """Results as workers finish them."""
@@ -61,6 +74,30 @@ class LocalProcesses:
     def close(self) -> None:
         """Stop the worker processes."""
         self._pool.shutdown(cancel_futures=True)
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker end when its parent process does (a pool's initializer).
+
+    On Linux the kernel kills it at once (``PR_SET_PDEATHSIG``; the parent is the
+    thread that started the worker, which for a pool is the one that submits to it).
+    Elsewhere a daemon thread notices within a second that the worker has been handed
+    to another parent.
+    """
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the kernel was asked
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)  # no cleanup: the parent is gone, and the next run removes what is left
 
 
 class DaskCluster:
