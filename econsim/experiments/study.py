@@ -195,6 +195,7 @@ def load_study(source: str | Path) -> Study:
 
 def plan_study(study: Study) -> Plan:
     """The runs of a study, every one validated before anything runs."""
+    _check_types(study)
     base = _load_base(study.scenario, study.set)
     arms = study.arms or {"base": {}}
     points, units = design_points(study)
@@ -288,6 +289,26 @@ def unit_sample(study: Study) -> NDArray[np.float64]:
     return np.asarray(
         morris.sample(problem, design.samples, num_levels=design.levels, seed=study.seed)
     )
+
+
+def _check_types(study: Study) -> None:
+    """Values of one parameter have one type, or their runs could never share a column."""
+    lists = {n: spec.values for n, spec in study.parameters.items() if isinstance(spec, Values)}
+    for name, values in lists.items():  # a range's values are numbers
+        kinds = {_kind(value) for value in values}
+        if len(kinds) > 1:
+            raise StudyError(
+                f"parameters.{name}: values of {' and '.join(sorted(kinds))} mixed in "
+                f"{values!r}; give every value of a parameter one type"
+            )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):  # before int: True is an int to Python
+        return "true/false"
+    if isinstance(value, int | float):
+        return "numbers"
+    return "text" if isinstance(value, str) else type(value).__name__
 
 
 def _load_base(source: str, overrides: Mapping[str, Any]) -> Scenario:
