@@ -18,7 +18,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from econsim.experiments.discover import PARAM, experiments_and_outcomes
-from econsim.experiments.store import PART, STUDY, TABLE
+from econsim.experiments.store import PART, STUDY, TABLE, read_runs
 from econsim.experiments.study import StudyError
 from econsim.extras import require
 
@@ -87,9 +87,13 @@ class StudyResults:
 
 
 def read_study(folder: str | Path) -> StudyResults:
-    """Read a study folder that has run (its study.json and runs.parquet)."""
+    """Read a study folder that has run (its study.json and runs.parquet).
+
+    Each run's files are verified against their checksums first; a damaged one raises
+    :class:`~econsim.results.DamagedFile` naming it.
+    """
     folder = Path(folder)
     if not (folder / STUDY).is_file() or not (folder / TABLE).is_file():
         raise StudyError(f"{folder}: not a study folder that has run (no {STUDY} or {TABLE})")
     description = json.loads((folder / STUDY).read_text(encoding="utf-8"))
-    return StudyResults(folder, description, pl.read_parquet(folder / TABLE))
+    return StudyResults(folder, description, read_runs(folder))

@@ -1,7 +1,8 @@
 """Running a plan: each run in a worker, written to the study folder as it finishes.
 
 A run that raises is recorded as failed, with its error and traceback, and the
-study goes on. Nothing but one small row per run comes back to the parent.
+study goes on. Nothing but one small row per run comes back to the parent. A run
+whose files a rerun finds damaged is run again (``repaired``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ Progress = Callable[[dict[str, Any]], None]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a study run did: the table of runs and how long it took."""
+    """What a study run did: the table of runs and how long it took.
+
+    ``repaired`` counts the runs found damaged and run again (they are in ``ran``).
+    """
 
     runs: pl.DataFrame
     ran: int
@@ -37,6 +41,7 @@ class Outcome:
     failed: int
     seconds: float
     workers: int
+    repaired: int = 0
 
     def by_point(self) -> pl.DataFrame:
         """One row per arm and design point: finished runs and the medians of the headlines.
@@ -67,12 +72,13 @@ class Outcome:
         )
 
     def describe(self) -> str:
-        """One line for people: runs, failures, time per run."""
+        """One line for people: runs, failures, repairs, time per run."""
         per_run = self.seconds * self.workers / self.ran if self.ran else 0.0
+        repaired = f", {self.repaired} damaged and run again" if self.repaired else ""
         return (
             f"{self.ran + self.skipped} runs ({self.ran} run now, {self.skipped} already "
-            f"done, {self.failed} failed) in {self.seconds:.1f} s; {per_run:.2f} s per run "
-            f"on {self.workers} worker{'s' if self.workers > 1 else ''}"
+            f"done, {self.failed} failed{repaired}) in {self.seconds:.1f} s; {per_run:.2f} s "
+            f"per run on {self.workers} worker{'s' if self.workers > 1 else ''}"
         )
 
 
@@ -84,35 +90,39 @@ def run_plan(
     retry_failed: bool = False,
     keep_events: bool = False,
 ) -> Outcome:
-    """Run every task of a plan not already in ``folder``; return the table of runs."""
+    """Run every task of a plan not already in ``folder``; return the table of runs.
+
+    Finished runs are verified first: a damaged one is run again. One process at a
+    time runs a study in a folder; another one gets a :class:`StudyError`.
+    """
     executor = executor or Sequential()
     store = StudyFolder(folder)
-    store.prepare(
-        {
-            "name": plan.name,
-            "digest": plan.digest(),
-            "version": version(),
-            "commit": commit(),
-            "runs": len(plan.tasks),
-            "parameters": plan.parameters,
-            "metrics_at": plan.at,
-            "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},
-        }
-    )
-    done = store.done(retry_failed)
-    todo = [task for task in plan.tasks if task.run_id not in done]
+    description = {
+        "name": plan.name,
+        "digest": plan.digest(),
+        "version": version(),
+        "commit": commit(),
+        "runs": len(plan.tasks),
+        "parameters": plan.parameters,
+        "metrics_at": plan.at,
+        "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},
+    }
     job = partial(
         execute, bases=plan.bases, root=str(store.path), keep_events=keep_events, at=plan.at
     )
-    clock, failed = time.perf_counter(), 0
-    try:
-        for row in executor.map(job, todo):
-            failed += row["status"] != "ok"
-            if progress is not None:
-                progress(row)
-    finally:
-        executor.close()
-        runs = store.consolidate()
+    failed = 0
+    with store.opened(description):
+        done, repaired = store.done(retry_failed)
+        todo = [task for task in plan.tasks if task.run_id not in done]
+        clock = time.perf_counter()
+        try:
+            for row in executor.map(job, todo):
+                failed += row["status"] != "ok"
+                if progress is not None:
+                    progress(row)
+        finally:
+            executor.close()
+            runs = store.consolidate()
     return Outcome(
         runs,
         len(todo),
@@ -120,6 +130,7 @@ def run_plan(
         failed,
         time.perf_counter() - clock,
         executor.workers,
+        repaired,
     )
 
 

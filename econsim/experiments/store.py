@@ -8,12 +8,20 @@
       summary/run_id=N/part-0.parquet     its summary metrics
       events/run_id=N/part-0.parquet      its event log (with --keep-events)
       .staging/                           partitions being written; never read
+      .lock                               held by the process running the study
 
 Each table is one dataset that polars, DuckDB, pyarrow and pandas read in one call,
 with ``run_id`` from the folder names (the files do not repeat it). A worker writes
 each partition into ``.staging`` and renames it into place, the run's row last: a
 run is finished when its row is there, a rerun skips finished runs and removes the
-partial tables of any other, so a killed sweep loses nothing finished. Read it::
+partial tables of any other, so a killed sweep loses nothing finished.
+
+A run's row holds the SHA-256 of each of its table files (``checksums``, JSON). A
+rerun verifies them: a run whose row does not read, or whose files are missing or
+differ, is removed and run again, and ``runs.parquet`` is rebuilt. Readers
+(:func:`read_runs`) verify them too, and name the file that does not match. One
+process at a time runs a study in a folder: it holds ``.lock`` (the operating system
+lets go of it when the process dies, however it dies). Read it::
 
     pl.scan_parquet("STUDY/timeseries/*/*.parquet", hive_partitioning=True)
     pd.read_parquet("STUDY/timeseries")            # pyarrow: pq.read_table(same)
@@ -22,26 +30,32 @@ partial tables of any other, so a killed sweep loses nothing finished. Read it::
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
 from econsim.experiments.study import StudyError
-from econsim.results import Results
+from econsim.results import DamagedFile, Results, read_table
 from econsim.results.parquet import ROWS, runs_units, write_parquet
 
 RUNS, STAGING, STUDY, TABLE = "runs", ".staging", "study.json", "runs.parquet"
+LOCK, CHECKSUMS = ".lock", "checksums"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
 PART = "part-0.parquet"
 # a run's row has these types whether it ran or failed, so that the rows' files agree
-ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64}
+ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64, CHECKSUMS: pl.String}
+TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}")  # write_table's and write_atomic's files
 
 
 def partition(root: Path, table: str, run_id: int) -> Path:
@@ -60,17 +74,41 @@ class StudyFolder:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
 
-    def prepare(self, description: dict[str, Any]) -> None:
-        """Create the folder, or check that it holds the same study (to resume it)."""
+    @contextmanager
+    def opened(self, description: dict[str, Any]) -> Iterator[None]:
+        """Hold the folder for one run of the study: checked, locked, cleaned, described.
+
+        A folder this call made is removed again if it cannot be prepared.
+        """
+        self._check(description)
+        made = not self.path.exists()
+        with _writing(self.path):
+            self.path.mkdir(parents=True, exist_ok=True)
+        with _locked(self.path) as lock:
+            try:
+                with _writing(self.path):
+                    lock.write(f"{os.getpid()}\n".encode())  # for a second process's message
+                    self._start(description)
+            except BaseException:
+                if made:  # the lock is ours: nobody else works in the folder we made
+                    shutil.rmtree(self.path, ignore_errors=True)
+                raise
+            yield
+
+    def _check(self, description: dict[str, Any]) -> None:
+        """Refuse a folder that holds another study, or something else, or an old layout."""
         manifest = self.path / STUDY
         if manifest.exists():
-            held = json.loads(manifest.read_text(encoding="utf-8"))
+            try:
+                held = json.loads(manifest.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError) as error:
+                raise StudyError(f"{manifest}: damaged ({error}); name a new folder") from None
             if held.get("digest") != description["digest"]:
                 raise StudyError(
                     f"--out {self.path}: holds a different study "
                     f"({held.get('name')!r}); name a new folder to start this one"
                 )
-        elif self.path.exists() and any(self.path.iterdir()):
+        elif self.path.exists() and any(p.name != LOCK for p in self.path.iterdir()):
             raise StudyError(
                 f"--out {self.path}: exists and is not a study folder; name a new folder"
             )
@@ -79,28 +117,39 @@ class StudyFolder:
                 f"--out {self.path}: written by an older econsim (one folder per run); "
                 f"name a new folder to run this study again"
             )
-        (self.path / RUNS).mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.path / STAGING, ignore_errors=True)  # leftovers of a killed run
+
+    def _start(self, description: dict[str, Any]) -> None:
+        """Describe a new study; remove what killed writes left (staging, temporary files)."""
+        manifest = self.path / STUDY
         if not manifest.exists():
             write_atomic(manifest, json.dumps(description, indent=2, default=str) + "\n")
+        (self.path / RUNS).mkdir(exist_ok=True)
+        shutil.rmtree(self.path / STAGING, ignore_errors=True)
+        for leftover in self.path.glob(".*"):
+            if TEMPORARY.fullmatch(leftover.name) and leftover.is_file():
+                leftover.unlink()
 
-    def done(self, retry_failed: bool = False) -> set[int]:
-        """Runs already in the folder (failed ones too, unless they are to be retried).
+    def done(self, retry_failed: bool = False) -> tuple[set[int], int]:
+        """Runs already in the folder, and how many damaged runs were removed to run again.
 
-        Tables of a run without a row (killed while it was written, or a failed run
-        to retry) are removed, so that the run is written anew.
+        A run is done when its row reads and each table file it lists matches its
+        checksum (a failed run too, unless failed runs are to be retried). Any other
+        run is removed, row and tables, so that it is written anew: a damaged one, a
+        failed one to retry, and tables without a row (killed while they were written).
         """
-        finished = set()
+        finished, repaired = set(), 0
         for folder in (self.path / RUNS).glob("run_id=*"):
-            if retry_failed and _failed(folder / PART):
+            status = _verified_status(self.path, _run_id(folder))
+            repaired += status is None
+            if status is None or (retry_failed and status != "ok"):
                 shutil.rmtree(folder)
-                continue
-            finished.add(_run_id(folder))
+            else:
+                finished.add(_run_id(folder))
         for table in RUN_TABLES:
             for folder in (self.path / table).glob("run_id=*"):
                 if _run_id(folder) not in finished:
                     shutil.rmtree(folder)
-        return finished
+        return finished, repaired
 
     def consolidate(self) -> pl.DataFrame:
         """Gather every run's row into ``runs.parquet`` (atomically) and return it.
@@ -132,31 +181,67 @@ class StudyFolder:
         return table
 
 
+def read_runs(folder: Path) -> pl.DataFrame:
+    """A study's runs table, once each file its runs list matches its checksum.
+
+    Raises :class:`DamagedFile` naming the first file that does not: a rerun of
+    the study into the same folder repairs it.
+    """
+    remedy = f"rerun the study with --out {folder} to repair it"
+    runs = read_table(folder / TABLE, remedy)
+    if CHECKSUMS not in runs.columns:  # written before checksums: nothing to verify
+        return runs
+    for run_id, checksums in runs.select("run_id", CHECKSUMS).iter_rows():
+        for table, digest in json.loads(checksums or "{}").items():
+            file = partition(folder, table, run_id) / PART
+            if not _matches(file, digest):
+                state = "differs from its checksum" if file.is_file() else "is missing"
+                raise DamagedFile(f"{file}: {state}; {remedy}")
+    return runs
+
+
 def write_run(
     root: Path, run_id: int, row: dict[str, Any], results: Results | None, keep_events: bool
 ) -> None:
-    """Write one run's partitions, each whole or not at all, its row last (in workers)."""
+    """Write one run's partitions, each whole or not at all, its row last (in workers).
+
+    The row carries each table file's checksum, so that a rerun can verify them.
+    """
+    checksums = {}
     if results is not None:
         for table in RUN_TABLES if keep_events else RUN_TABLES[:-1]:
-            place(root, table, run_id, partial(results.write_table, table))
+            checksums[table] = place(root, table, run_id, partial(results.write_table, table))
     fields = {k: v for k, v in row.items() if k != "run_id"}  # the folder name says it
+    fields[CHECKSUMS] = json.dumps(checksums, sort_keys=True)
     types = {k: ROW_TYPES.get(k, pl.Float64 if k.startswith("metric.") else None) for k in fields}
     frame = pl.DataFrame([fields], schema_overrides={k: t for k, t in types.items() if t})
     place(root, RUNS, run_id, partial(write_parquet, frame))  # place() renames it in
 
 
-def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) -> None:
-    """Write a partition into the staging folder, then rename it into place."""
+def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) -> str:
+    """Write a partition into the staging folder, then rename it into place.
+
+    Returns the SHA-256 of the file written.
+    """
     staging = root / STAGING / f"{table}-{run_id}.{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
     try:
-        write(staging / PART)
-        target = partition(root, table, run_id)
-        target.parent.mkdir(exist_ok=True)
-        shutil.rmtree(target, ignore_errors=True)  # a part left by a run that was killed
-        staging.rename(target)
+        with _writing(root):
+            staging.mkdir(parents=True)
+            write(staging / PART)
+            digest = sha256(staging / PART)
+            target = partition(root, table, run_id)
+            target.parent.mkdir(exist_ok=True)
+            shutil.rmtree(target, ignore_errors=True)  # a part left by a run that was killed
+            staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return digest
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks."""
+    with path.open("rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def write_table(
@@ -167,15 +252,58 @@ def write_table(
 ) -> None:
     """Write a parquet file by renaming a complete temporary one into place."""
     staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    write_parquet(table, staging, units=units, rows=rows)
-    os.replace(staging, path)
+    try:
+        with _writing(path.parent):
+            write_parquet(table, staging, units=units, rows=rows)
+            os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write a small text file by renaming a complete temporary one into place."""
     staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    staging.write_text(text, encoding="utf-8")
-    os.replace(staging, path)
+    try:
+        with _writing(path.parent):
+            staging.write_text(text, encoding="utf-8")
+            os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
+
+
+@contextmanager
+def _writing(folder: Path) -> Iterator[None]:
+    """A write that fails (a full disk, a folder made read-only) as a StudyError saying so."""
+    try:
+        yield
+    except (OSError, pl.exceptions.ComputeError) as error:
+        reason = getattr(error, "strerror", None) or str(error).rsplit("IO error: ", 1)[-1]
+        raise StudyError(
+            f"{folder}: cannot write there ({reason}); make room or choose --out elsewhere "
+            f"(rerun with the same --out to resume)"
+        ) from None
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[IO[bytes]]:
+    """The study's lock file, emptied and held; another process holding it is refused.
+
+    Closing the file lets go of the lock, and so does the process dying, however it dies.
+    """
+    with _writing(folder):
+        lock = (folder / LOCK).open("a+b", buffering=0)  # unbuffered: a failed write is gone
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().decode(errors="replace").strip() or "unknown"
+            raise StudyError(
+                f"--out {folder}: another econsim (pid {holder}) is running this study there; "
+                f"wait for it to finish, or name another folder"
+            ) from None
+        lock.truncate(0)
+        yield lock
 
 
 def _widen(held: pl.DataType, incoming: pl.DataType) -> pl.DataType:
@@ -189,9 +317,23 @@ def _widen(held: pl.DataType, incoming: pl.DataType) -> pl.DataType:
     return pl.String()
 
 
-def _failed(path: Path) -> bool:
-    row = pl.read_parquet(path, columns=["status"])
-    return bool(row["status"][0] != "ok")
+def _verified_status(root: Path, run_id: int) -> str | None:
+    """A run's status if its row reads and its files match their checksums; else None."""
+    try:
+        row = pl.read_parquet(partition(root, RUNS, run_id) / PART, columns=["status", CHECKSUMS])
+        status, checksums = row.row(0)
+        listed = json.loads(checksums)
+    except (OSError, pl.exceptions.PolarsError, ValueError, TypeError):  # damaged, or unverifiable
+        return None
+    intact = all(_matches(partition(root, t, run_id) / PART, d) for t, d in listed.items())
+    return str(status) if intact else None
+
+
+def _matches(file: Path, digest: str) -> bool:
+    try:
+        return sha256(file) == digest
+    except OSError:
+        return False
 
 
 def _run_id(folder: Path) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from econsim.results import Results, metrics, read_results
+from econsim.results import Results, metrics, read_results, read_table
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 
@@ -143,8 +143,10 @@ class StudyView:
 
 def study_view(folder: Path) -> StudyView:
     """Read a study folder: runs table, fan-chart quantiles, comparison, indices."""
+    from econsim.experiments.store import read_runs
+
     description = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
-    runs = pl.read_parquet(folder / "runs.parquet")
+    runs = read_runs(folder)  # every run's files verified against their checksums
     threshold = _threshold(description)
     parameters = [  # numbers only: a parameter of names has no axis to draw along
         p
@@ -267,4 +269,5 @@ def _threshold(description: dict[str, Any]) -> float:
 
 
 def _optional(path: Path) -> pl.DataFrame | None:
-    return pl.read_parquet(path) if path.is_file() else None
+    remedy = f"rerun the study with --out {path.parent} to write it again"
+    return read_table(path, remedy) if path.is_file() else None

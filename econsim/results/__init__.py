@@ -1,5 +1,5 @@
 """A run's frames, their parquet folder, and the summary metrics derived from them."""
 
-from econsim.results.run import Results, read_provenance, read_results
+from econsim.results.run import DamagedFile, Results, read_provenance, read_results, read_table
 
-__all__ = ["Results", "read_provenance", "read_results"]
+__all__ = ["DamagedFile", "Results", "read_provenance", "read_results", "read_table"]

@@ -2,7 +2,8 @@
 
 Each parquet file carries the resolved scenario, seed and version in its key-value
 metadata under ``econsim``, so a file alone says how it was made. A folder is written
-to a hidden staging folder and renamed into place, so a killed run leaves no half file.
+to a hidden staging folder and renamed into place, so a killed run leaves no half file;
+the next write beside it removes the staging folders of processes that are gone.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,13 @@ from econsim.scenario import Scenario
 
 TABLES = ("timeseries", "events", "summary")
 MANIFEST = "manifest.json"
+
+
+class DamagedFile(ValueError):
+    """A file of a run or study folder that is missing, unreadable or not as written.
+
+    The message names the file and says how to get it back.
+    """
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,8 @@ class Results:
         if folder.exists():
             raise FileExistsError(f"{folder} already exists")
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.parent / f".{folder.name}.partial-{os.getpid()}"
+        _remove_stale_staging(folder.parent)
+        staging = folder.parent / f".{folder.name}{_PARTIAL}{os.getpid()}"
         try:
             staging.mkdir()
             self.write_files(staging)
@@ -111,6 +121,29 @@ class Results:
         write_parquet(getattr(self, name), path, self.provenance(), UNITS[name], ROWS[name])
 
 
+# A staging folder's suffix: the host, so that a folder shared by several machines
+# keeps the writes of another machine's live processes; then the writer's pid.
+_PARTIAL = f".partial-{socket.gethostname()}-"
+
+
+def _remove_stale_staging(parent: Path) -> None:
+    """Remove the staging folders left in ``parent`` by this machine's killed writes."""
+    for leftover in parent.glob(f".*{_PARTIAL}*"):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, as another user's
+        return True
+    return True
+
+
 def _plain(nodes: list[Any]) -> bool:
     """Node ids polars keeps as they are: all ints (not bools) or all strings."""
     kinds = {type(n) for n in nodes}
@@ -118,22 +151,38 @@ def _plain(nodes: list[Any]) -> bool:
 
 
 def read_results(folder: str | Path) -> Results:
-    """Load a run folder written by :meth:`Results.write`."""
+    """Load a run folder written by :meth:`Results.write`.
+
+    A damaged file raises :class:`DamagedFile` naming it.
+    """
     folder = Path(folder)
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    remedy = "run the scenario again into a new folder"
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise DamagedFile(f"{folder / MANIFEST}: damaged ({error}); {remedy}") from None
     scenario = Scenario.model_validate(manifest["scenario"])
     names = {
         "lab": pl.Enum(scenario.lab_names),
         "vertical": pl.Enum(scenario.vertical_names),
         "event": pl.Enum(list(EVENT_VALUE_UNITS)),
     }
-    frames = {name: pl.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+    frames = {name: read_table(folder / f"{name}.parquet", remedy) for name in TABLES}
     for name in ("timeseries", "events"):  # names are strings on disk (parquet.py)
         frame = frames[name]
         frames[name] = frame.with_columns(
             pl.col(c).cast(dtype) for c, dtype in names.items() if c in frame.columns
         )
     return Results(scenario, int(manifest["seed"]), manifest=manifest, **frames)
+
+
+def read_table(path: Path, remedy: str) -> pl.DataFrame:
+    """A parquet file, or a :class:`DamagedFile` naming it and the ``remedy``."""
+    try:
+        return pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError):
+        state = "is not a whole parquet file" if path.is_file() else "is missing"
+        raise DamagedFile(f"{path}: {state}; {remedy}") from None
 
 
 def read_provenance(path: str | Path) -> dict[str, Any]:
