@@ -16,6 +16,7 @@ from econsim.cli.common import (
     DEFAULT_SCENARIO,
     InputError,
     at_option,
+    check_writable,
     load,
     new_folder,
     progress_bar,
@@ -88,11 +89,12 @@ def executor_options(command: Any) -> Any:
 @contextmanager
 def _study_errors() -> Iterator[None]:
     from econsim.experiments import StudyError
+    from econsim.results import DamagedFile
     from econsim.scenario import ScenarioError
 
     try:
         yield
-    except (StudyError, ScenarioError) as error:
+    except (StudyError, ScenarioError, DamagedFile) as error:
         raise InputError(str(error)) from None
 
 
@@ -100,6 +102,7 @@ def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outc
     from econsim.experiments import run_plan
     from econsim.experiments.executors import executor_for
 
+    check_writable(folder if folder.exists() else folder.parent)  # before any run
     executor = executor_for(execution.workers, execution.scheduler)
     with progress_bar(len(plan.tasks), "runs", not execution.quiet) as progress:
         try:
@@ -172,9 +175,9 @@ def compare(
     with _study_errors():
         plan = plan_arms(bases, replications, root, independent, at)
         outcome = _run(plan, folder, execution)
-    patterns = [p.strip() for p in metrics.split(",") if p.strip()]
-    table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
-    write_table(table, folder / "comparison.parquet", rows=ROWS["comparison"])
+        patterns = [p.strip() for p in metrics.split(",") if p.strip()]
+        table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
+        write_table(table, folder / "comparison.parquet", rows=ROWS["comparison"])
     if not execution.quiet:
         click.echo(f"comparison.parquet: each row is {ROWS['comparison']}")
         click.echo(comparison_table(table, confidence))
@@ -375,7 +378,7 @@ def sensitivity(
         outcome = _run(plan, folder, execution)
         _stop_if_failed(outcome, folder)
         table = sensitivity_indices(spec, outcome.runs, plan.metrics_year, names)
-    write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
+        write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
         click.echo(f"sensitivity.parquet: each row is {ROWS['sensitivity']}")
         with pl.Config(tbl_rows=200, tbl_hide_dataframe_shape=True, float_precision=3):
@@ -429,8 +432,8 @@ def discover(
     with _study_errors():
         folder, runs, end = _study_runs(study, metric, assignments, replications, at, execution)
         found = find_box(runs, metric, end, below, above, threshold)
-    target = folder / "discovery"
-    written = write_discovery(found, target) + _discovery_views(found, target)
+        target = folder / "discovery"
+        written = write_discovery(found, target) + _discovery_views(found, target)
     click.echo(found.describe())
     click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
 
@@ -450,6 +453,7 @@ def _study_runs(
     if (study / "study.json").is_file():
         if assignments or replications is not None or at is not None:
             raise InputError(f"{study}: a study folder that has run takes no --set, -n or --at")
+        check_writable(study)  # discovery/ goes there
         results = read_study(study)
         return study, results.runs, results.end
     spec = _load_study(study, assignments, replications, at)
