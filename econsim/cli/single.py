@@ -114,10 +114,11 @@ def show(scenario: str, assignments: tuple[str, ...], as_json: bool) -> None:
 def plot(folder: Path, out: Path | None, formats: tuple[str, ...]) -> None:
     """Draw the figures of a run or study folder (PNG and SVG)."""
     from econsim.report import plot_folder
+    from econsim.results import DamagedFile
 
     try:
         written = plot_folder(folder, out, formats)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, DamagedFile) as error:
         raise InputError(str(error)) from None
     click.echo(
         f"wrote {len(written)} files to {written[0].parent}/" if written else "nothing to draw"
@@ -132,10 +133,11 @@ def plot(folder: Path, out: Path | None, formats: tuple[str, ...]) -> None:
 def report(folder: Path, out: Path | None) -> None:
     """Write one self-contained HTML report of a run or study folder (opens offline)."""
     from econsim.report import write_report
+    from econsim.results import DamagedFile
 
     try:
         path = write_report(folder, out)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, DamagedFile) as error:
         raise InputError(str(error)) from None
     click.echo(f"wrote {path}")
 
