@@ -18,9 +18,10 @@ import polars as pl
 from numpy.typing import NDArray
 
 from econsim.experiments.discover import PARAM, experiments_and_outcomes
-from econsim.experiments.store import PART, STUDY, TABLE, read_runs
+from econsim.experiments.store import PART, STUDY, TABLE
 from econsim.experiments.study import StudyError
 from econsim.extras import require
+from econsim.results.checksums import read_runs
 
 if TYPE_CHECKING:
     import pandas as pd

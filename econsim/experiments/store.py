@@ -18,10 +18,10 @@ partial tables of any other, so a killed sweep loses nothing finished.
 
 A run's row holds the SHA-256 of each of its table files (``checksums``, JSON). A
 rerun verifies them: a run whose row does not read, or whose files are missing or
-differ, is removed and run again, and ``runs.parquet`` is rebuilt. Readers
-(:func:`read_runs`) verify them too, and name the file that does not match. One
-process at a time runs a study in a folder: it holds ``.lock`` (the operating system
-lets go of it when the process dies, however it dies). Read it::
+differ, is removed and run again, and ``runs.parquet`` is rebuilt. Readers verify
+them too (:func:`econsim.results.checksums.read_runs`) and name the file that does
+not match. One process at a time runs a study in a folder: it holds ``.lock`` (the
+operating system lets go of it when the process dies, however it dies). Read it::
 
     pl.scan_parquet("STUDY/timeseries/*/*.parquet", hive_partitioning=True)
     pd.read_parquet("STUDY/timeseries")            # pyarrow: pq.read_table(same)
@@ -31,7 +31,6 @@ lets go of it when the process dies, however it dies). Read it::
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import re
@@ -46,21 +45,17 @@ from typing import IO, Any
 import polars as pl
 
 from econsim.experiments.study import StudyError
-from econsim.results import DamagedFile, Results, read_table
+from econsim.results import Results
+from econsim.results.checksums import CHECKSUMS, RUNS_TABLE, matches, sha256
+from econsim.results.checksums import PART as PART  # the layout, for the store's readers
+from econsim.results.checksums import partition as partition
 from econsim.results.parquet import ROWS, runs_units, write_parquet
 
-RUNS, STAGING, STUDY, TABLE = "runs", ".staging", "study.json", "runs.parquet"
-LOCK, CHECKSUMS = ".lock", "checksums"
+RUNS, STAGING, STUDY, TABLE, LOCK = "runs", ".staging", "study.json", RUNS_TABLE, ".lock"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
-PART = "part-0.parquet"
 # a run's row has these types whether it ran or failed, so that the rows' files agree
 ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64, CHECKSUMS: pl.String}
 TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}")  # write_table's and write_atomic's files
-
-
-def partition(root: Path, table: str, run_id: int) -> Path:
-    """The folder of one run's part of a table (``runs`` for its row)."""
-    return root / table / f"run_id={run_id}"
 
 
 def table_files(root: Path, table: str) -> list[Path]:
@@ -181,25 +176,6 @@ class StudyFolder:
         return table
 
 
-def read_runs(folder: Path) -> pl.DataFrame:
-    """A study's runs table, once each file its runs list matches its checksum.
-
-    Raises :class:`DamagedFile` naming the first file that does not: a rerun of
-    the study into the same folder repairs it.
-    """
-    remedy = f"rerun the study with --out {folder} to repair it"
-    runs = read_table(folder / TABLE, remedy)
-    if CHECKSUMS not in runs.columns:  # written before checksums: nothing to verify
-        return runs
-    for run_id, checksums in runs.select("run_id", CHECKSUMS).iter_rows():
-        for table, digest in json.loads(checksums or "{}").items():
-            file = partition(folder, table, run_id) / PART
-            if not _matches(file, digest):
-                state = "differs from its checksum" if file.is_file() else "is missing"
-                raise DamagedFile(f"{file}: {state}; {remedy}")
-    return runs
-
-
 def write_run(
     root: Path, run_id: int, row: dict[str, Any], results: Results | None, keep_events: bool
 ) -> None:
@@ -236,12 +212,6 @@ def place(root: Path, table: str, run_id: int, write: Callable[[Path], None]) ->
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return digest
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in chunks."""
-    with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def write_table(
@@ -325,15 +295,8 @@ def _verified_status(root: Path, run_id: int) -> str | None:
         listed = json.loads(checksums)
     except (OSError, pl.exceptions.PolarsError, ValueError, TypeError):  # damaged, or unverifiable
         return None
-    intact = all(_matches(partition(root, t, run_id) / PART, d) for t, d in listed.items())
+    intact = all(matches(partition(root, t, run_id) / PART, d) for t, d in listed.items())
     return str(status) if intact else None
-
-
-def _matches(file: Path, digest: str) -> bool:
-    try:
-        return sha256(file) == digest
-    except OSError:
-        return False
 
 
 def _run_id(folder: Path) -> int:

@@ -10,6 +10,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import Results, metrics, read_results, read_table
+from econsim.results.checksums import read_runs
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 
@@ -143,8 +144,6 @@ class StudyView:
 
 def study_view(folder: Path) -> StudyView:
     """Read a study folder: runs table, fan-chart quantiles, comparison, indices."""
-    from econsim.experiments.store import read_runs
-
     description = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
     runs = read_runs(folder)  # every run's files verified against their checksums
     threshold = _threshold(description)
