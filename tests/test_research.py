@@ -52,6 +52,15 @@ def test_research_law_matches_its_closed_form_in_every_regime(beta, lam, regime)
         assert growth[-1] > 5 * growth[0]  # growth rate explodes towards t*
 
 
+def test_a_rate_beyond_any_float_reaches_the_ceiling_at_once():
+    # 1e200 researchers to the power 10 overflows a float: the blow-up time is
+    # A^-γ / (γ k) with k ~ 1e2000, far inside any step, so the ceiling is the answer
+    humans, lam = 1e200, 10.0
+    assert advance_efficiency(A0, 1e-9, humans, 0.0, PRODUCTIVITY, 0.5, lam, CEILING) == CEILING
+    # and no researchers with no productivity is no progress, not 0 × inf
+    assert advance_efficiency(A0, 1.0, humans, 0.0, 0.0, 0.5, lam, CEILING) == A0
+
+
 def test_blow_up_is_stopped_by_the_ceiling_before_the_blow_up_time():
     beta, lam = 0.5, 0.7
     k = automated_growth_constant(PRODUCTIVITY, lam, AUTOMATED)

@@ -28,9 +28,12 @@ def research_rate(
 ) -> float:
     """``dA/dt`` at sample efficiency ``A`` with ``L = H + m·A`` researchers."""
     labour = humans + automated_per_efficiency * efficiency
-    if labour <= 0.0:
+    if labour <= 0.0 or productivity == 0.0:
         return 0.0
-    return float(productivity * efficiency ** (1.0 - beta) * labour**lam)
+    try:
+        return float(productivity * efficiency ** (1.0 - beta) * labour**lam)
+    except OverflowError:  # beyond any float: the loop has blown up
+        return math.inf
 
 
 def advance_efficiency(
@@ -59,6 +62,8 @@ def advance_efficiency(
         k1 = slope(x)
         if k1 <= 0.0:
             break
+        if math.isinf(k1):  # a blow-up within this step: the ceiling stops it
+            return ceiling
         h = min(left, _MAX_LOG_STEP / k1)
         k2 = slope(x + 0.5 * h * k1)
         k3 = slope(x + 0.5 * h * k2)

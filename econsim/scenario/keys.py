@@ -67,18 +67,19 @@ def key_bounds(path: str) -> tuple[float | None, float | None, bool]:
     ``None`` where the schema sets no bound; a ``*`` or a name stands for any entry.
     """
     schema: Any = Scenario
-    field = None
+    rules: list[Any] = []
     for part in path.split("."):
         if isinstance(schema, type) and issubclass(schema, BaseModel):
             field = schema.model_fields.get(part)
             if field is None:
                 raise KeyError(unknown("key", part, schema.model_fields))
-            schema = _unwrap(field.annotation)
-        elif typing.get_origin(schema) in (dict, list):
-            schema = _unwrap(typing.get_args(schema)[-1])
+            schema, rules = _unwrap(field.annotation), field.metadata
+        elif typing.get_origin(schema) in (dict, list):  # an entry: its type's own rules
+            entry = typing.get_args(schema)[-1]
+            schema, rules = _unwrap(entry), _metadata(entry)
     low = high = None
     strict = False
-    for rule in field.metadata if field is not None else []:
+    for rule in rules:
         if getattr(rule, "ge", None) is not None:
             low = float(rule.ge)
         if getattr(rule, "gt", None) is not None:
@@ -192,6 +193,15 @@ def _child_schema(schema: Any, part: str, node: Any, parent: str) -> Any:
     if origin is list and part.isdigit() and isinstance(node, list) and int(part) < len(node):
         return _unwrap(typing.get_args(schema)[0])
     raise KeyError(f"{part!r} is below a value that has no keys")
+
+
+def _metadata(annotation: Any) -> list[Any]:
+    """The rules (``Field(ge=...)``) of an annotated type, outermost last."""
+    rules: list[Any] = []
+    while typing.get_origin(annotation) is Annotated:
+        annotation, *more = typing.get_args(annotation)
+        rules = [*more, *rules]
+    return [r for rule in rules for r in getattr(rule, "metadata", [rule])]
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -20,9 +20,23 @@ from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 NAME_RULE = "a name is a letter, then up to 39 letters, digits, '_' or '-'"
+
+# Every number has a range the model runs at every horizon (tests/test_ranges.py
+# runs the extremes): amounts stop short of overflowing a float through the model's
+# products, and an interval that repeats (training, releases, contracts, negotiation
+# rounds) is at least a month, so that a run's events stay countable and affordable.
+# One-off delays may be zero: the Bass limit needs them.
+MONTH = 1 / 12
+MOST = 1e15  # episodes, people or USD a year: ten times the world's output
 Probability = Annotated[float, Field(ge=0, le=1)]
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+Amount = Annotated[float, Field(ge=0, le=MOST)]
+Scale = Annotated[float, Field(ge=1e-12, le=MOST)]  # a positive amount that divides
+Rate = Annotated[float, Field(ge=0, le=100)]  # per year
+Growth = Annotated[float, Field(ge=-1, le=2)]  # continuous, per year
+Exponent = Annotated[float, Field(gt=0, le=10)]
+Delay = Annotated[float, Field(ge=0, le=1000)]  # years, once
+Interval = Annotated[float, Field(ge=MONTH, le=1000)]  # years, repeating
+Year = Annotated[float, Field(ge=-10_000, le=10_000)]
 
 
 class _World:
@@ -71,10 +85,12 @@ class Threshold(_Frozen):
     """Firms' capability thresholds θ: a Beta distribution given by mean and sd."""
 
     mean: Probability = 0.5
-    sd: NonNegative = 0.15
+    sd: Annotated[float, Field(ge=0, le=0.5)] = 0.15
 
     @model_validator(mode="after")
     def _feasible(self) -> Threshold:
+        if 0 < self.sd < 1e-6:  # the Beta's concentration would overflow
+            raise ValueError(f"sd {self.sd:g} is below 1e-6: use 0 for firms that share the mean")
         if self.sd > 0 and self.sd**2 >= self.mean * (1 - self.mean):
             raise ValueError(
                 f"sd {self.sd} is too large for mean {self.mean}: a Beta distribution "
@@ -86,8 +102,8 @@ class Threshold(_Frozen):
 class LeadTime(_Frozen):
     """Pilot integration lead time in years: lognormal with a median and log-sd."""
 
-    median: NonNegative = 0.25
-    sigma: NonNegative = 0.5
+    median: Delay = 0.25
+    sigma: Annotated[float, Field(ge=0, le=3)] = 0.5
 
 
 class Vertical(_Frozen):
@@ -101,33 +117,33 @@ class Vertical(_Frozen):
     ``output_value`` its yearly output in USD; each firm carries its employment share.
     """
 
-    firm_share: Annotated[Positive, WORLD]
+    firm_share: Annotated[float, Field(ge=1e-6, le=1e6), WORLD]
     ai_research: Annotated[bool, WORLD] = False
     tokenizability: Probability
-    corpus_practice: Annotated[NonNegative, WORLD]
-    corpus_descriptive: NonNegative
+    corpus_practice: Annotated[Amount, WORLD]
+    corpus_descriptive: Amount
     task_types: Annotated[int, Field(ge=1, le=10**12), WORLD] = 2000
     task_tail: Annotated[float, Field(ge=0, le=5), WORLD] = 1.0
-    type_data_scale: Positive = 1000.0
-    learning_slope: Positive
+    type_data_scale: Scale = 1000.0
+    learning_slope: Exponent
     simulability: Probability = 0.0
     market_coupling: Probability = 0.0
     eval_validity: Probability = 0.5
-    graded_half: Positive = 1.0e8
-    drift: NonNegative = 0.1
-    p: NonNegative = 0.03
-    q: NonNegative = 0.38
+    graded_half: Scale = 1.0e8
+    drift: Rate = 0.1
+    p: Rate = 0.03
+    q: Rate = 0.38
     threshold: Annotated[Threshold, WORLD] = Threshold()
     lead_time: LeadTime = LeadTime()
     pilot_success: Probability = 0.5
     pilot_data: Probability = 0.25
-    contract_years: Positive = 2.0
-    cooldown: NonNegative = 1.0
+    contract_years: Interval = 2.0
+    cooldown: Delay = 1.0
     churn: Probability = 0.1
     consent: Probability = 0.5
     initial_adoption: Annotated[Probability, WORLD] = 0.0
-    volume: NonNegative = 1.0e9
-    output_value: NonNegative = 1.0e11
+    volume: Amount = 1.0e9
+    output_value: Amount = 1.0e11
 
 
 # ---------------------------------------------------------------- labs
@@ -140,13 +156,13 @@ class Research(_Frozen):
     capability and compute, ``A`` blows up in finite time when λ > β.
     """
 
-    productivity: NonNegative = 0.021
-    beta: Positive = 0.5
-    lam: Positive = 0.6
-    humans: NonNegative = 1000.0
-    human_growth: float = 0.05
-    automation: NonNegative = 50.0
-    ceiling: Positive = 1.0e4
+    productivity: Rate = 0.021
+    beta: Exponent = 0.5
+    lam: Exponent = 0.6
+    humans: Amount = 1000.0
+    human_growth: Growth = 0.05
+    automation: Amount = 50.0
+    ceiling: Scale = 1.0e4
 
 
 class Finance(_Frozen):
@@ -157,16 +173,16 @@ class Finance(_Frozen):
     times the yearly revenue, adjusting over ``funding_lag`` years.
     """
 
-    funding: NonNegative = 1.0e10
-    funding_growth: float = 0.875
-    investor_patience: NonNegative = 5.0
-    revenue_multiple: NonNegative = 2.0
-    funding_lag: Positive = 1.0
+    funding: Amount = 1.0e10
+    funding_growth: Growth = 0.875
+    investor_patience: Delay = 5.0
+    revenue_multiple: Annotated[float, Field(ge=0, le=1000)] = 2.0
+    funding_lag: Annotated[float, Field(gt=0, le=1000)] = 1.0
     reinvestment: Probability = 0.5
     price_share: Probability = 0.1
     bid_share: Probability = 0.5
-    operations_cost: NonNegative = 1.5e6
-    compute_cap: Positive | None = None
+    operations_cost: Amount = 1.5e6
+    compute_cap: Scale | None = None
 
 
 class Environments(_Frozen):
@@ -177,15 +193,15 @@ class Environments(_Frozen):
     """
 
     labour_share: Probability = 0.05
-    cost: Positive = 0.02
-    episodes: NonNegative = 1.0e5
+    cost: Scale = 0.02
+    episodes: Amount = 1.0e5
 
 
 class Conquest(_Frozen):
     """How a ``vertical`` lab moves from one vertical to the next."""
 
     target_adoption: Probability = 0.3
-    max_years: Positive = 5.0
+    max_years: Interval = 5.0
     lead_time_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
     first: str | None = None
 
@@ -195,11 +211,11 @@ class Lab(_Frozen):
 
     strategy: Annotated[str, AfterValidator(STRATEGIES.check), WORLD] = "broad"
     verticals: Annotated[list[str] | Literal["all"], WORLD] = "all"
-    sample_efficiency: Annotated[Positive, WORLD] = 1.0
-    training_time: Positive = 0.5
-    release_interval: Positive = 0.5
-    internal_use: NonNegative = 1.0e8
-    operations: dict[str, NonNegative] = Field(default_factory=dict)
+    sample_efficiency: Annotated[Scale, WORLD] = 1.0
+    training_time: Interval = 0.5
+    release_interval: Interval = 0.5
+    internal_use: Amount = 1.0e8
+    operations: dict[str, Amount] = Field(default_factory=dict)
     research: Research = Research()
     finance: Finance = Finance()
     environments: Environments = Environments()
@@ -223,12 +239,12 @@ class Holder(_Frozen):
 
     vertical: Annotated[str, WORLD]
     policy: Annotated[str, AfterValidator(HOLDER_POLICIES.check)] = "license"
-    stock: Annotated[NonNegative, WORLD] = 0.0
-    growth: Annotated[NonNegative, WORLD] = 0.0
-    price: NonNegative = 1.0e7
-    round_interval: Positive = 1.0
-    delivery_time: NonNegative = 0.25
-    contract_years: Positive = 2.0
+    stock: Annotated[Amount, WORLD] = 0.0
+    growth: Annotated[Amount, WORLD] = 0.0
+    price: Amount = 1.0e7
+    round_interval: Interval = 1.0
+    delivery_time: Delay = 0.25
+    contract_years: Interval = 2.0
 
 
 class Intervention(_Frozen):
@@ -250,9 +266,9 @@ class Intervention(_Frozen):
 class FirmSize(_Frozen):
     """Employees per firm: a Pareto (Zipf) tail, truncated to [min, max]."""
 
-    exponent: Positive = 1.06
-    min: Annotated[float, Field(ge=1)] = 1.0
-    max: Annotated[float, Field(ge=1)] = 1.0e5
+    exponent: Exponent = 1.06
+    min: Annotated[float, Field(ge=1, le=1e9)] = 1.0
+    max: Annotated[float, Field(ge=1, le=1e9)] = 1.0e5
 
     @model_validator(mode="after")
     def _ordered(self) -> FirmSize:
@@ -265,7 +281,7 @@ class Economy(_Frozen):
     """The population of firms."""
 
     firms: Annotated[int, Field(ge=1, le=50_000_000)] = 100_000
-    real_firms: Positive = 6.1e6
+    real_firms: Annotated[float, Field(ge=1, le=MOST)] = 6.1e6
     firm_size: FirmSize = FirmSize()
     size_elasticity: Annotated[float, Field(ge=0, le=1)] = 0.0
 
@@ -280,7 +296,7 @@ class SupplyGraph(_Frozen):
     """
 
     kind: Literal["block", "barabasi_albert", "complete", "file", "network"] = "block"
-    mean_degree: Positive = 6.0
+    mean_degree: Annotated[float, Field(gt=0, le=1000)] = 6.0
     cross_vertical: Probability = 0.2
     path: str | None = None
     sha256: str | None = None
@@ -311,37 +327,37 @@ class Actuation(_Frozen):
 
     initial: Probability = 0.0
     ceiling: Probability = 0.0
-    midpoint: float = 2032.0
-    rate: Positive = 0.5
+    midpoint: Year = 2032.0
+    rate: Rate = 0.5
 
 
 class Capability(_Frozen):
     """How data becomes capability, across verticals."""
 
-    expert_threshold: Annotated[float, Field(gt=0, lt=1), WORLD] = 0.5
+    expert_threshold: Annotated[float, Field(ge=0.01, le=0.99), WORLD] = 0.5
     generalization: Probability = 0.0
-    transfer: Annotated[dict[str, dict[str, NonNegative]], WORLD] = Field(default_factory=dict)
-    grounding: NonNegative = 1.0
+    transfer: Annotated[dict[str, dict[str, Probability]], WORLD] = Field(default_factory=dict)
+    grounding: Annotated[float, Field(ge=0, le=1e6)] = 1.0
     continual_learning: Probability = 0.0
-    drift_feedback: NonNegative = 0.0
+    drift_feedback: Rate = 0.0
     actuation: Actuation = Actuation()
 
 
 class Market(_Frozen):
     """How firms perceive and choose models."""
 
-    gate_width: Positive = 0.1
-    choice_temperature: Positive = 0.05
-    switching_cost: NonNegative = 0.05
-    price_sensitivity: NonNegative = 0.5
+    gate_width: Annotated[float, Field(ge=1e-6, le=10)] = 0.1
+    choice_temperature: Annotated[float, Field(ge=1e-6, le=100)] = 0.05
+    switching_cost: Rate = 0.05
+    price_sensitivity: Rate = 0.5
     vertical_integration: bool = True
 
 
 class Compute(_Frozen):
     """The price of compute, falling over time."""
 
-    price: Positive = 1.0e10
-    price_decline: NonNegative = 0.35
+    price: Scale = 1.0e10
+    price_decline: Annotated[float, Field(ge=0, le=1)] = 0.35
 
 
 class Scenario(_Frozen):
@@ -349,8 +365,8 @@ class Scenario(_Frozen):
 
     name: Annotated[str, WORLD]
     description: Annotated[str, WORLD] = ""
-    seed: Annotated[int, Field(ge=0), WORLD] = 0
-    start: Annotated[float, Field(ge=-10_000, le=10_000), WORLD] = 2023.0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1), WORLD] = 0
+    start: Annotated[Year, WORLD] = 2023.0
     horizon: Annotated[float, Field(gt=0, le=200), WORLD] = 20.0
     reports_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
     steps_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12

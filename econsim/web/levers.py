@@ -71,8 +71,9 @@ def levers_for(scenario: Scenario, vertical: str) -> list[Lever]:
         value = float(value_at(raw, expand_key(raw, key)[0]))
         low, high, strict = key_bounds(key)
         note = ""
-        if high is None:
-            high = value * HEADROOM if value > 0 else fallback
+        span = value * HEADROOM if value > 0 else fallback  # the schema's range is wider
+        if high is None or high > span:  # than a slider can show: near the value
+            high = span
             note = f"up to {HEADROOM:g}x the scenario's value" if value > 0 else ""
         low = low if low is not None else 0.0
         log = log and value > 0  # a value of 0 has no place on a log scale

@@ -38,8 +38,7 @@ class Adjacency:
     def from_edges(cls, edges: IntArray, firms: int) -> Adjacency:
         """Build from an (m, 2) array of undirected edges; drops loops and repeats."""
         low, high = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
-        keys = np.sort((low * firms + high)[low != high])  # one int per pair
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # sorted: drop repeats
+        keys = np.unique((low * firms + high)[low != high])  # one int per pair, no repeats
         low, high = keys // firms, keys % firms
         # both directions as source·n + target: sorted, they are the rows in order
         arcs = np.sort(np.concatenate([keys, high * firms + low]))
