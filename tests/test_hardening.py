@@ -7,6 +7,7 @@ and nothing written.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,171 @@ def test_an_output_folder_that_cannot_be_made_is_refused_before_anything_runs(cl
     result = cli.invoke(main, ["run", "bass", "--out", "afile/run", "-q"])
     assert result.exit_code == 2, result.output
     assert "afile: cannot write the output there" in result.output
+
+
+# ---------------------------------------------------------------- confinement
+
+
+@pytest.fixture
+def outside(cli):
+    """A scenario folder, and files beside it that its scenarios may not name."""
+    Path("shared").mkdir()
+    Path("edges.txt").write_text("0 1\n1 2\n")
+    Path("parent.toml").write_text('extends = "bass"\n')
+    Path("shared/inside.txt").write_text("0 1\n")
+    return cli
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ('extends = "../parent.toml"', "extends"),
+        ('extends = "{root}/parent.toml"', "extends"),
+        ('extends = "bass"\n[graph]\nkind = "file"\npath = "../edges.txt"', "graph.path"),
+        ('extends = "bass"\n[graph]\nkind = "file"\npath = "{root}/edges.txt"', "graph.path"),
+        ('extends = "link.toml"', "extends"),
+    ],
+)
+def test_files_a_scenario_names_stay_in_its_folder(outside, line, key):
+    Path("shared/link.toml").symlink_to(Path("parent.toml").resolve())
+    text = line.format(root=Path.cwd())
+    Path("shared/s.toml").write_text(f'name = "s"\n{text}\n', encoding="utf-8")
+    result = outside.invoke(main, ["run", "shared/s.toml", "--out", "o", "-q"])
+    assert result.exit_code == 2, result.output
+    assert f"{key}: " in result.output and "lies outside this scenario's folder" in result.output
+    assert not Path("o").exists()
+
+
+def test_files_beside_a_scenario_and_paths_on_the_command_line_are_read(outside):
+    Path("shared/s.toml").write_text(
+        'name = "s"\nextends = "bass"\n[graph]\nkind = "file"\npath = "inside.txt"\n'
+        "[economy]\nfirms = 3\n",
+        encoding="utf-8",
+    )
+    assert outside.invoke(main, ["validate", "shared/s.toml"]).exit_code == 0
+    on_the_line = [
+        "validate",
+        "shared/s.toml",
+        "--set",
+        f"graph.path={Path('edges.txt').resolve()}",
+    ]
+    result = outside.invoke(main, on_the_line)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "."])
+def test_an_edge_list_that_is_not_a_regular_file_is_refused_at_once(cli, path):
+    result = cli.invoke(
+        main, ["run", "bass", "--set", "graph.kind=file", "--set", f"graph.path={path}"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "not an edge list: not a regular file" in result.output
+
+
+def test_errors_about_a_file_never_show_what_it_holds(cli):
+    Path("secret.toml").write_bytes(b"token = \xffhunter2\n")
+    Path("s.toml").write_text("password-hunter2\n")
+    for name in ("secret.toml", "s.toml"):
+        result = cli.invoke(main, ["validate", name])
+        assert result.exit_code == 2 and "hunter2" not in result.output, result.output
+
+
+# ---------------------------------------------------------------- no overwrites
+
+
+@pytest.fixture
+def run_folder(cli):
+    result = cli.invoke(main, ["run", "bass", "--set", "economy.firms=200", "--out", "r", "-q"])
+    assert result.exit_code == 0, result.output
+    return Path("r")
+
+
+def _listing() -> list[str]:
+    return sorted(str(p) for p in Path().rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["report", "r", "--out", "r/timeseries.parquet"], "exists; econsim replaces it only"),
+        (["report", "r", "--out", "r"], "r: is a folder; name a new file"),
+        (["plot", "r", "--out", "r/summary.parquet"], "is a file; name a new folder"),
+        (["plot", "r", "--out", "r"], "r: exists; econsim replaces it only with --force"),
+    ],
+)
+def test_no_command_overwrites_an_output_without_force(cli, run_folder, args, message):
+    data = Path("r/timeseries.parquet").read_bytes()
+    before = _listing()
+    result = cli.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert _listing() == before and Path("r/timeseries.parquet").read_bytes() == data
+
+
+def test_force_replaces_a_report_and_a_second_report_needs_it(cli, run_folder):
+    assert cli.invoke(main, ["report", "r"]).exit_code == 0
+    again = cli.invoke(main, ["report", "r"])
+    assert again.exit_code == 2 and "--force" in again.output
+    Path("r/report.html").write_text("old")
+    assert cli.invoke(main, ["report", "r", "--force"]).exit_code == 0
+    assert Path("r/report.html").read_text().startswith("<!DOCTYPE html>")
+    assert not [p for p in Path("r").iterdir() if p.name.startswith(".")]
+
+
+def test_sixty_verticals_are_drawn_and_reported(cli):
+    """Small multiples of any count (plotly's row spacing broke at 46)."""
+    tables = "".join(f"[verticals.v{i}]{VERTICAL}" for i in range(60))
+    Path("many.toml").write_text(
+        f'name = "many"\nextends = "bass"\nreplace = ["verticals"]\n{tables}', encoding="utf-8"
+    )
+    run = ["run", "many.toml", "--set", "economy.firms=300", "--set", "horizon=1", "--out", "m"]
+    assert cli.invoke(main, [*run, "-q"]).exit_code == 0
+    for command in (["report", "m"], ["plot", "m", "--format", "png"]):
+        result = cli.invoke(main, command)
+        assert result.exit_code == 0, result.output
+
+
+# ---------------------------------------------------------------- limits
+
+
+@pytest.mark.parametrize(
+    ("assignments", "message"),
+    [
+        (["economy.firms=5e7"], "economy.firms = 50,000,000, graph.mean_degree = 6: about"),
+        (["economy.firms=1e6", "graph.mean_degree=999"], "--limit memory="),
+        (["graph.mean_degree=1e9"], "graph.mean_degree: input should be less than or equal to"),
+    ],
+)
+def test_a_run_too_big_for_the_machine_is_refused_before_it_starts(cli, assignments, message):
+    sets = [part for a in assignments for part in ("--set", a)]
+    result = cli.invoke(main, ["run", "baseline", *sets, "--out", "o", "-q"])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not Path("o").exists()
+
+
+def test_a_limit_is_raised_by_a_flag_and_a_bad_one_is_named():
+    from econsim import load_scenario
+    from econsim.scenario import ScenarioError
+    from econsim.scenario.limits import Limits, check
+
+    big = load_scenario("baseline", {"economy.firms": 20_000_000})
+    with pytest.raises(ScenarioError, match=r"--limit (memory=\d+) allows it") as refused:
+        check(big, Limits())
+    suggested = re.search(r"--limit (memory=\d+)", str(refused.value))
+    assert suggested is not None
+    check(big, Limits.parse([suggested[1]]))  # what the message says to pass is enough
+    with pytest.raises(ScenarioError, match=r"12 runs \(limit 10\)"):
+        check(load_scenario("bass"), Limits.parse(["runs=10"]), runs=12)
+    for bad in ("memory", "memory=-1", "disk=5", "events=inf"):
+        with pytest.raises(ValueError, match=f"--limit {bad}: expected NAME=NUMBER"):
+            Limits.parse([bad])
+
+
+@pytest.mark.parametrize("scenario", ["bass", "baseline", "data_holder_leverage"])
+def test_the_event_estimate_bounds_a_real_run(scenario):
+    from econsim import load_scenario, simulate
+    from econsim.scenario.limits import estimate
+
+    small = load_scenario(scenario, {"economy.firms": 2000})
+    assert len(simulate(small, seed=3).events) <= estimate(small).events

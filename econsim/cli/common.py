@@ -50,6 +50,27 @@ at_option = click.option(
     help="Take the summary metrics at this year instead of the run's end, e.g. --at 2035.",
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no table.")
+limit_option = click.option(
+    "--limit",
+    "limits",
+    multiple=True,
+    metavar="NAME=N",
+    help="Raise a pre-flight limit: memory=GiB (default 8), events=N a run (1e9), "
+    "runs=N (100000). Repeatable.",
+)
+
+
+def check_limits(
+    scenario: Scenario, limits: Sequence[str], runs: int = 1, workers: int = 1
+) -> None:
+    """Refuse, before anything runs, a run or study too big for its limits."""
+    from econsim.scenario import ScenarioError
+    from econsim.scenario.limits import Limits, check
+
+    try:
+        check(scenario, Limits.parse(limits), runs, workers)
+    except (ScenarioError, ValueError) as error:
+        raise InputError(str(error)) from None
 
 
 def check_at(at: float | None, scenario: Scenario) -> None:
@@ -70,6 +91,21 @@ def check_writable(parent: Path) -> None:
         raise InputError(
             f"{parent}: cannot write the output there ({error.strerror}); choose --out elsewhere"
         ) from None
+
+
+force_option = click.option(
+    "--force", is_flag=True, help="Replace the output if it exists (never done without it)."
+)
+
+
+def check_new(target: Path, force: bool, folder: bool = False) -> None:
+    """Refuse to replace an existing output unless ``--force``; never a file by a folder."""
+    if target.exists() and target.is_dir() != folder:
+        kind = "a file" if folder else "a folder"
+        raise InputError(f"{target}: is {kind}; name a new {'folder' if folder else 'file'}")
+    if target.exists() and not force and not (folder and not any(target.iterdir())):
+        raise InputError(f"{target}: exists; econsim replaces it only with --force")
+    check_writable(target.parent)
 
 
 def new_folder(parent: str, name: str) -> Path:

@@ -14,7 +14,11 @@ from econsim.cli.common import (
     InputError,
     at_option,
     check_at,
+    check_limits,
+    check_new,
     check_writable,
+    force_option,
+    limit_option,
     load,
     new_folder,
     progress_bar,
@@ -38,6 +42,7 @@ scenario_argument = click.argument("scenario", required=False, default=DEFAULT_S
 )
 @set_option
 @at_option
+@limit_option
 @quiet_option
 def run(
     scenario: str,
@@ -45,6 +50,7 @@ def run(
     out: Path | None,
     assignments: tuple[str, ...],
     at: float | None,
+    limits: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run a scenario and write its parquet files to a new folder.
@@ -57,6 +63,7 @@ def run(
 
     resolved = load(scenario, assignments)
     check_at(at, resolved)
+    check_limits(resolved, limits)
     folder = out or new_folder("runs", resolved.name)
     if folder.exists():
         raise InputError(
@@ -111,13 +118,16 @@ def show(scenario: str, assignments: tuple[str, ...], as_json: bool) -> None:
     default=("png", "svg"),
     show_default=True,
 )
-def plot(folder: Path, out: Path | None, formats: tuple[str, ...]) -> None:
+@force_option
+def plot(folder: Path, out: Path | None, formats: tuple[str, ...], force: bool) -> None:
     """Draw the figures of a run or study folder (PNG and SVG)."""
     from econsim.report import plot_folder
     from econsim.results import DamagedFile
 
+    target = out or folder / "figures"
+    _check_output(folder, target, force, folder=True)
     try:
-        written = plot_folder(folder, out, formats)
+        written = plot_folder(folder, target, formats)
     except (FileNotFoundError, DamagedFile) as error:
         raise InputError(str(error)) from None
     click.echo(
@@ -130,16 +140,30 @@ def plot(folder: Path, out: Path | None, formats: tuple[str, ...]) -> None:
 @click.option(
     "--out", type=click.Path(path_type=Path), help="HTML file (default: FOLDER/report.html)."
 )
-def report(folder: Path, out: Path | None) -> None:
+@force_option
+def report(folder: Path, out: Path | None, force: bool) -> None:
     """Write one self-contained HTML report of a run or study folder (opens offline)."""
     from econsim.report import write_report
     from econsim.results import DamagedFile
 
+    target = out or folder / "report.html"
+    _check_output(folder, target, force)
     try:
-        path = write_report(folder, out)
+        path = write_report(folder, target)
     except (FileNotFoundError, DamagedFile) as error:
         raise InputError(str(error)) from None
     click.echo(f"wrote {path}")
+
+
+def _check_output(source: Path, target: Path, force: bool, folder: bool = False) -> None:
+    """A run or study folder to draw from, and an output econsim may write."""
+    from econsim.report.data import folder_kind
+
+    try:
+        folder_kind(source)
+    except FileNotFoundError as error:
+        raise InputError(str(error)) from None
+    check_new(target, force, folder)
 
 
 @click.command(name="list")

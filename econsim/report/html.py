@@ -50,8 +50,11 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
 def write_page(target: Path, title: str, sections: Sequence[Section]) -> Path:
     """Write a page of sections atomically (a complete temporary file renamed into place)."""
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    staging.write_text(page(title, sections), encoding="utf-8")
-    os.replace(staging, target)
+    try:
+        staging.write_text(page(title, sections), encoding="utf-8")
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)  # gone unless the rename failed
     return target
 
 

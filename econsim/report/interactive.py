@@ -21,6 +21,8 @@ def to_plotly(chart: Chart) -> go.Figure:
     if not count:
         raise ValueError(f"chart {chart.name!r} has no panels to draw")
     rows, columns = grid(count)
+    categories = max((len(s.y) for p in chart.panels for s in p.series), default=0)
+    height = max(320, 28 * categories + 120) if chart.horizontal else 280 * rows + 180
     figure = make_subplots(
         rows=rows,
         cols=columns,
@@ -28,7 +30,7 @@ def to_plotly(chart: Chart) -> go.Figure:
         shared_yaxes=count > 1,
         subplot_titles=[p.title for p in chart.panels] if count > 1 else None,
         horizontal_spacing=0.03,
-        vertical_spacing=0.12 if rows > 1 else 0.08,
+        vertical_spacing=min(0.12, 70 / height),  # 70 px between rows, however many
     )
     for i, panel in enumerate(chart.panels):
         where = {"row": i // columns + 1, "col": i % columns + 1}
@@ -38,8 +40,6 @@ def to_plotly(chart: Chart) -> go.Figure:
     for x, text, colour in chart.vlines:
         dash = "dash" if text else "solid"
         figure.add_vline(x=x, line_dash=dash, line_color=colour, annotation_text=text or None)
-    categories = max((len(s.y) for p in chart.panels for s in p.series), default=0)
-    height = max(320, 28 * categories + 120) if chart.horizontal else 280 * rows + 180
     figure.update_layout(
         title={"text": chart.title, "font": {"size": 14}},
         template="simple_white",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import stat
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+MAX_EDGE_LIST_BYTES = 2**30  # about 60M ties; larger graphs come from Python (with_network)
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +43,11 @@ def read_edge_list(path: str | Path) -> EdgeList:
 
     Raises ValueError with a message that names the line, never its contents.
     """
+    found = Path(path).stat()  # a missing file is an OSError, for the caller to name
+    if not stat.S_ISREG(found.st_mode):  # a device or a pipe would never end
+        raise ValueError("not a regular file")
+    if found.st_size > MAX_EDGE_LIST_BYTES:
+        raise ValueError(f"larger than {MAX_EDGE_LIST_BYTES:,} bytes")
     data = Path(path).read_bytes()
     pairs = []
     for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):

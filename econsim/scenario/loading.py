@@ -30,6 +30,7 @@ from econsim.scenario.keys import (
 from econsim.scenario.schema import Scenario
 
 DEFAULT_SCENARIO = "baseline"
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of TOML, not a data file
 
 
 # ---------------------------------------------------------------- loading
@@ -56,13 +57,10 @@ def bundled_scenarios() -> list[str]:
     return bundled("scenarios")
 
 
-def find_file(
-    source: str | Path, kind: str = "scenarios", relative_to: Path | None = None
-) -> Path | None:
+def find_file(source: str | Path, kind: str = "scenarios") -> Path | None:
     """A file from a path, or a bundled scenario (or study) name; None if neither."""
     path = Path(source)
-    candidates = [relative_to / path] if relative_to and not path.is_absolute() else []
-    candidates.append(path)
+    candidates = [path]
     if path.suffix == "":
         candidates += [d / f"{path.name}.toml" for d in library_dirs(kind)]
     return next((c for c in candidates if c.is_file()), None)
@@ -78,9 +76,9 @@ def not_found(source: str | Path, kind: str = "scenarios") -> str:
     return f"no such {one} file or bundled {one}{did_you_mean}; bundled: {listed}"
 
 
-def resolve_path(source: str | Path, relative_to: Path | None = None) -> Path:
+def resolve_path(source: str | Path) -> Path:
     """A scenario file path from a path or a bundled scenario name."""
-    found = find_file(source, "scenarios", relative_to)
+    found = find_file(source, "scenarios")
     if found is None:
         raise ScenarioError(str(source), [not_found(source, "scenarios")])
     return found
@@ -109,12 +107,40 @@ def load_scenario(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """A scenario file's tables; errors say where, never what the file holds."""
     try:
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(str(path), [f"larger than {MAX_SCENARIO_BYTES:,} bytes"])
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(str(path), [f"malformed TOML: {error}"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), [f"cannot read file: {error}"]) from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), ["cannot read file: not UTF-8 text"]) from None
+    except OSError as error:
+        raise ScenarioError(str(path), [f"cannot read file: {error.strerror}"]) from None
+
+
+def _named_file(reference: str, key: str, naming: Path) -> Path:
+    """A file a scenario file names (``extends``, ``graph.path``): beside it or bundled.
+
+    Scenarios get shared, so what one names may not reach elsewhere on the
+    machine; a path given on the command line (``--set graph.path=...``) may.
+    """
+    folder = naming.parent.resolve()
+    candidates = [folder / reference]
+    if Path(reference).suffix == "":  # a bundled scenario's name
+        candidates += [d / f"{reference}.toml" for d in scenario_dirs()]
+    found = next((c for c in candidates if c.is_file()), candidates[0]).resolve()
+    allowed = [folder, *(d.resolve() for d in scenario_dirs())]
+    if not any(found.is_relative_to(place) for place in allowed):
+        raise ScenarioError(
+            str(naming),
+            [
+                f"{key}: {reference!r} lies outside this scenario's folder; a scenario names "
+                f"files beside it (or bundled scenarios), a path outside goes on the command line"
+            ],
+        )
+    return found
 
 
 def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
@@ -124,7 +150,7 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     raw = _read_toml(path)
     graph = raw.get("graph")
     if isinstance(graph, dict) and isinstance(graph.get("path"), str):
-        graph["path"] = str(path.parent / graph["path"])  # relative to the file naming it
+        graph["path"] = str(_named_file(graph["path"], "graph.path", path))
     parent = raw.pop("extends", None)
     replaced = raw.pop("replace", [])
     if parent is None:
@@ -133,7 +159,10 @@ def _read_with_parents(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(str(path), ["extends: expected a scenario name or file path"])
     if not (isinstance(replaced, list) and all(isinstance(k, str) for k in replaced)):
         raise ScenarioError(str(path), ['replace: expected a list of keys, e.g. ["labs"]'])
-    base = _read_with_parents(resolve_path(parent, path.parent), (*seen, path.resolve()))
+    named = _named_file(parent, "extends", path)
+    if not named.is_file():
+        raise ScenarioError(str(path), [f"extends: {not_found(parent, 'scenarios')}"])
+    base = _read_with_parents(named, (*seen, path.resolve()))
     for key in ("name", "description", *replaced):
         base.pop(key, None)
     timeline = _merge_timelines(base.pop("interventions", []), raw.pop("interventions", []))
