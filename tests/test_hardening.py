@@ -256,12 +256,12 @@ def test_a_limit_is_raised_by_a_flag_and_a_bad_one_is_named():
 
     big = load_scenario("baseline", {"economy.firms": 20_000_000})
     with pytest.raises(ScenarioError, match=r"--limit (memory=\d+) allows it") as refused:
-        check(big, Limits())
+        check([big], Limits())
     suggested = re.search(r"--limit (memory=\d+)", str(refused.value))
     assert suggested is not None
-    check(big, Limits.parse([suggested[1]]))  # what the message says to pass is enough
+    check([big], Limits.parse([suggested[1]]))  # what the message says to pass is enough
     with pytest.raises(ScenarioError, match=r"12 runs \(limit 10\)"):
-        check(load_scenario("bass"), Limits.parse(["runs=10"]), runs=12)
+        check([], Limits.parse(["runs=10"]), runs=12)
     for bad in ("memory", "memory=-1", "disk=5", "events=inf"):
         with pytest.raises(ValueError, match=f"--limit {bad}: expected NAME=NUMBER"):
             Limits.parse([bad])
@@ -274,3 +274,68 @@ def test_the_event_estimate_bounds_a_real_run(scenario):
 
     small = load_scenario(scenario, {"economy.firms": 2000})
     assert len(simulate(small, seed=3).events) <= estimate(small).events
+
+
+STUDY = """
+name = "big"
+scenario = "bass"
+replications = {replications}
+[set]
+"economy.firms" = 200
+[parameters]
+"verticals.market.p" = {{ low = 0.01, high = 0.1{levels} }}
+[design]
+kind = "{kind}"
+samples = {samples}
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "fields", "runs"),
+    [
+        ("sensitivity", {"kind": "sobol", "samples": 10**9}, "3,000,000,000 runs"),
+        ("sweep", {"kind": "factorial", "levels": ", levels = 1000000000"}, "1,000,000,000 runs"),
+        ("sweep", {"kind": "latin", "replications": 100_000}, "1,600,000 runs"),
+    ],
+)
+def test_a_study_too_big_is_refused_before_its_design_is_drawn(
+    cli, monkeypatch, command, fields, runs
+):
+    import econsim.experiments.study as study
+
+    def never(*args, **kwargs):
+        raise AssertionError("drew the design of a study over the limit")
+
+    monkeypatch.setattr(study, "design_points", never)
+    spec = {"replications": 1, "levels": "", "kind": "latin", "samples": 16, **fields}
+    Path("big.toml").write_text(STUDY.format(**spec), encoding="utf-8")
+    result = cli.invoke(main, [command, "big.toml", "--out", "o", "-q"])
+    assert result.exit_code == 2, result.output
+    assert f"{runs} (limit 10,000)" in result.output and "Traceback" not in result.output
+    assert not Path("o").exists()
+
+
+def test_compare_counts_its_runs_and_each_worker_s_memory(cli):
+    many = ["compare", "bass", "--arm", "a:", "--arm", "b:verticals.market.p=0.1", "-q"]
+    result = cli.invoke(main, [*many, "-n", "6000", "--out", "o"])
+    assert result.exit_code == 2 and "12,000 runs (limit 10,000)" in result.output
+    heavy = ["--set", "economy.firms=5000000", "-n", "2", "--workers", "2", "--out", "o"]
+    result = cli.invoke(main, [*many, *heavy])
+    assert result.exit_code == 2 and "on 2 worker(s) (limit 8)" in result.output, result.output
+    assert not Path("o").exists()
+
+
+@pytest.mark.parametrize("name", ["healthcare_consent", "transfer_sensitivity", "what_decides"])
+def test_a_study_s_run_count_is_the_number_of_runs_its_plan_draws(name):
+    from econsim.experiments import load_study, plan_study
+
+    spec = load_study(name)
+    small = spec.model_copy(update={"set": {**spec.set, "economy.firms": 200}})
+    assert small.run_count() == len(plan_study(small).tasks)
+
+
+def test_two_compare_arms_of_one_name_are_refused(cli):
+    twice = ["compare", "bass", "--arm", "a:", "--arm", "a:verticals.market.p=0.1", "--out", "o"]
+    result = cli.invoke(main, twice)
+    assert result.exit_code == 2 and "--arm a: two arms have this name" in result.output
+    assert not Path("o").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -56,19 +56,19 @@ limit_option = click.option(
     multiple=True,
     metavar="NAME=N",
     help="Raise a pre-flight limit: memory=GiB (default 8), events=N a run (1e9), "
-    "runs=N (100000). Repeatable.",
+    "runs=N (10000). Repeatable.",
 )
 
 
 def check_limits(
-    scenario: Scenario, limits: Sequence[str], runs: int = 1, workers: int = 1
+    scenarios: Iterable[Scenario], limits: Sequence[str], runs: int = 1, workers: int = 1
 ) -> None:
     """Refuse, before anything runs, a run or study too big for its limits."""
     from econsim.scenario import ScenarioError
     from econsim.scenario.limits import Limits, check
 
     try:
-        check(scenario, Limits.parse(limits), runs, workers)
+        check(scenarios, Limits.parse(limits), runs, workers)
     except (ScenarioError, ValueError) as error:
         raise InputError(str(error)) from None
 

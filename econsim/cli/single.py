@@ -63,7 +63,7 @@ def run(
 
     resolved = load(scenario, assignments)
     check_at(at, resolved)
-    check_limits(resolved, limits)
+    check_limits([resolved], limits)
     folder = out or new_folder("runs", resolved.name)
     if folder.exists():
         raise InputError(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,9 @@ from econsim.cli.common import (
     DEFAULT_SCENARIO,
     InputError,
     at_option,
+    check_limits,
     check_writable,
+    limit_option,
     load,
     new_folder,
     progress_bar,
@@ -41,10 +44,25 @@ class Execution:
     workers: int | None
     scheduler: str | None
     quiet: bool
+    limits: tuple[str, ...] = ()
 
     def folder(self, name: str) -> Path:
         """The study folder: --out, or a new one under runs/."""
         return self.out or new_folder("runs", name)
+
+    def check_size(self, runs: int, bases: Iterable[Scenario] = ()) -> None:
+        """Refuse a study over the limits: its runs, and a run's cost on each local worker."""
+        here = 1 if self.scheduler else (self.workers or os.cpu_count() or 1)
+        check_limits(bases, self.limits, runs, here)
+
+    def plan(self, spec: Study) -> Plan:
+        """A study's plan: its size checked before the design is drawn, and after."""
+        from econsim.experiments import plan_study
+
+        self.check_size(spec.run_count())
+        plan = plan_study(spec)
+        self.check_size(len(plan.tasks), plan.bases.values())
+        return plan
 
 
 def executor_options(command: Any) -> Any:
@@ -57,9 +75,11 @@ def executor_options(command: Any) -> Any:
         workers: int | None,
         scheduler: str | None,
         quiet: bool,
+        limits: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
-        return command(*args, execution=Execution(out, workers, scheduler, quiet), **kwargs)
+        execution = Execution(out, workers, scheduler, quiet, limits)
+        return command(*args, execution=execution, **kwargs)
 
     for option in reversed(
         [
@@ -79,6 +99,7 @@ def executor_options(command: Any) -> Any:
                 metavar="ADDRESS",
                 help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
             ),
+            limit_option,
             quiet_option,
         ]
     ):
@@ -172,6 +193,7 @@ def compare(
     bases = _arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
+    execution.check_size(len(bases) * replications, bases.values())
     with _study_errors():
         plan = plan_arms(bases, replications, root, independent, at)
         outcome = _run(plan, folder, execution)
@@ -313,13 +335,15 @@ def sweep(
     execution: Execution,
 ) -> None:
     """Run a study (a file, or a bundled study's name): its design times its replications."""
-    from econsim.experiments import plan_study
-
     with _study_errors():
         spec = _load_study(study, assignments, replications, at)
         folder = execution.folder(spec.name)
         outcome = _run(
-            plan_study(spec), folder, execution, retry_failed=retry_failed, keep_events=keep_events
+            execution.plan(spec),
+            folder,
+            execution,
+            retry_failed=retry_failed,
+            keep_events=keep_events,
         )
     if not execution.quiet:
         _print_points(outcome)
@@ -361,7 +385,7 @@ def sensitivity(
     """Sobol or Morris indices of summary metrics (runs the study first, or resumes it)."""
     import polars as pl
 
-    from econsim.experiments import plan_study, sensitivity_indices
+    from econsim.experiments import sensitivity_indices
     from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
     from econsim.experiments.study import check_metrics
@@ -371,7 +395,7 @@ def sensitivity(
     with _study_errors():
         spec = _load_study(study, assignments, replications, at)
         check_design(spec)
-        plan = plan_study(spec)
+        plan = execution.plan(spec)
         names = [m.strip() for m in metrics.split(",") if m.strip()]
         check_metrics(next(iter(plan.bases.values())), names or spec.metrics)
         folder = execution.folder(spec.name)
@@ -447,7 +471,7 @@ def _study_runs(
     execution: Execution,
 ) -> tuple[Path, pl.DataFrame, float]:
     """A study's folder, runs table and end year: read from its folder, or run first."""
-    from econsim.experiments import plan_study, read_study
+    from econsim.experiments import read_study
     from econsim.experiments.study import check_metrics
 
     if (study / "study.json").is_file():
@@ -457,7 +481,7 @@ def _study_runs(
         results = read_study(study)
         return study, results.runs, results.end
     spec = _load_study(study, assignments, replications, at)
-    plan = plan_study(spec)
+    plan = execution.plan(spec)
     check_metrics(next(iter(plan.bases.values())), [metric], "--metric")
     folder = execution.folder(spec.name)
     outcome = _run(plan, folder, execution)

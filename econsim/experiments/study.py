@@ -104,6 +104,20 @@ class Study(_Frozen):
     metrics: list[str] = Field(default_factory=lambda: ["breadth", "time_to_general", "max_gap"])
     at: float | None = None  # summary metrics at this year (default: each run's end)
 
+    def run_count(self) -> int:
+        """How many runs the study makes, counted before any design is drawn."""
+        k, samples = len(self.parameters), self.design.samples
+        points = {
+            "factorial": math.prod(
+                len(p.values) if isinstance(p, Values) else p.levels
+                for p in self.parameters.values()
+            ),
+            "latin": samples,
+            "sobol": samples * (k + 2),  # SALib's Saltelli sample without second order
+            "morris": samples * (k + 1),  # one trajectory of k + 1 points per sample
+        }[self.design.kind]
+        return points * self.replications * max(len(self.arms), 1)
+
     @model_validator(mode="after")
     def _design_fits(self) -> Study:
         sampled = self.design.kind in ("latin", "sobol", "morris")

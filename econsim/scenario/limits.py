@@ -29,7 +29,7 @@ class Limits:
 
     memory: float = 8.0
     events: float = 1e9
-    runs: float = 100_000
+    runs: float = 10_000
 
     @classmethod
     def parse(cls, items: Iterable[str]) -> Limits:
@@ -90,25 +90,33 @@ def _ties(scenario: Scenario) -> float:
     return firms * scenario.graph.mean_degree / 2
 
 
-def check(scenario: Scenario, limits: Limits, runs: int = 1, workers: int = 1) -> Estimate:
-    """Refuse, naming the keys that size it, a run or study over ``limits``."""
-    cost = estimate(scenario)
+def check(scenarios: Iterable[Scenario], limits: Limits, runs: int = 1, workers: int = 1) -> None:
+    """Refuse, naming the keys that size it, a run or study over ``limits``.
+
+    ``workers`` runs of the largest scenario are in memory at once.
+    """
     problems = []
     if runs > limits.runs:
         problems.append(f"{runs:,} runs (limit {limits.runs:,.0f}); --limit runs={runs} allows it")
-    memory = cost.memory * min(workers, runs)
+    for scenario in scenarios:
+        problems += _too_big(scenario, estimate(scenario), limits, min(workers, runs))
+    if problems:
+        raise ScenarioError("too big to start", problems)
+
+
+def _too_big(scenario: Scenario, cost: Estimate, limits: Limits, workers: int) -> list[str]:
+    problems = []
+    memory = cost.memory * workers
     if memory > limits.memory * GIB:
-        need = math.ceil(memory / GIB)
         problems.append(
             f"economy.firms = {scenario.economy.firms:,}, graph.mean_degree = "
-            f"{scenario.graph.mean_degree:g}: about {memory / GIB:.1f} GiB on {min(workers, runs)} "
-            f"worker(s) (limit {limits.memory:g}); --limit memory={need} allows it"
+            f"{scenario.graph.mean_degree:g}: about {memory / GIB:.1f} GiB on {workers} "
+            f"worker(s) (limit {limits.memory:g}); --limit memory={math.ceil(memory / GIB)} "
+            f"allows it"
         )
     if cost.events > limits.events:
         problems.append(
             f"economy.firms, horizon and the intervals: about {cost.events:.2g} events a run "
             f"(limit {limits.events:.2g}); --limit events={cost.events:.2g} allows it"
         )
-    if problems:
-        raise ScenarioError(f"scenario {scenario.name!r}: too big to start", problems)
-    return cost
+    return [f"scenario {scenario.name!r}: {p}" for p in problems]
