@@ -36,6 +36,17 @@ learning_slope = 0.5
         ("start=nan", "start: input should be a finite number"),
         ("start=-inf", "start: input should be a finite number"),
         ("start=1e15", "start: input should be less than or equal to 10000"),
+        ("start=1e16", "start: input should be less than or equal to 10000"),
+        ("verticals.market.corpus_practice=inf", "corpus_practice: input should be a finite"),
+        ("labs.lab.environments.episodes=inf", "episodes: input should be a finite"),
+        ("verticals.market.threshold.sd=1e-200", "threshold: sd 1e-200 is below 1e-6: use 0"),
+        ("verticals.market.threshold.sd=1e200", "threshold.sd: input should be less than or"),
+        ("labs.lab.research.lam=1000", "research.lam: input should be less than or equal to 10"),
+        ("labs.lab.research.human_growth=1000", "human_growth: input should be less than or"),
+        ("labs.lab.finance.funding_growth=1000", "funding_growth: input should be less than"),
+        ("verticals.market.lead_time.sigma=1000", "lead_time.sigma: input should be less than"),
+        ("labs.*.training_time=1e-6", "training_time: input should be greater than or equal"),
+        ("verticals.market.contract_years=1e-6", "contract_years: input should be greater"),
     ],
 )
 def test_a_number_that_is_not_a_finite_number_is_refused(cli, assignment, message):
@@ -339,3 +350,19 @@ def test_two_compare_arms_of_one_name_are_refused(cli):
     result = cli.invoke(main, twice)
     assert result.exit_code == 2 and "--arm a: two arms have this name" in result.output
     assert not Path("o").exists()
+
+
+@pytest.mark.parametrize("name", ["/abs/x", "../../x"])
+def test_a_study_name_without_out_stays_one_folder_under_runs(cli, name):
+    Path("s.toml").write_text(
+        f'name = "{name}"\nscenario = "bass"\n[set]\n"economy.firms" = 200\nhorizon = 1.0\n'
+        '[parameters]\n"verticals.market.p" = { values = [0.03] }\n',
+        encoding="utf-8",
+    )
+    result = cli.invoke(main, ["sweep", "s.toml", "--workers", "1", "-q"])
+    assert result.exit_code == 0, result.output
+    (folder,) = Path("runs").iterdir()
+    assert (folder / "runs.parquet").is_file() and folder.name.startswith(
+        "abs_x" if "abs" in name else "x-"
+    )
+    assert sorted(p.name for p in Path().iterdir()) == ["runs", "s.toml"]
