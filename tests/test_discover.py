@@ -59,6 +59,8 @@ def test_discovery_writes_its_views_and_reruns_on_the_folder_without_running(pla
         assert (folder / "discovery" / name).stat().st_size > 10_000
     before = sorted(p.name for p in (folder / "runs").iterdir())
     code, output = discover(str(folder), "--metric", "adoption.market", "--above", "0.5")
+    assert code == 2 and "discovery: exists; econsim replaces it only with --force" in output
+    code, output = discover(str(folder), "--metric", "adoption.market", "--above", "0.5", "--force")
     assert code == 0, output
     assert "adoption.market > 0.5" in output
     assert sorted(p.name for p in (folder / "runs").iterdir()) == before

@@ -18,7 +18,9 @@ from econsim.cli.common import (
     InputError,
     at_option,
     check_limits,
+    check_new,
     check_writable,
+    force_option,
     limit_option,
     load,
     new_folder,
@@ -428,6 +430,7 @@ def sensitivity(
     show_default=True,
     help="PRIM's density threshold: peel until the box is at least this dense.",
 )
+@force_option
 @study_options
 @executor_options
 def discover(
@@ -436,6 +439,7 @@ def discover(
     below: float | None,
     above: float | None,
     threshold: float,
+    force: bool,
     assignments: tuple[str, ...],
     replications: int | None,
     at: float | None,
@@ -457,6 +461,7 @@ def discover(
         folder, runs, end = _study_runs(study, metric, assignments, replications, at, execution)
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
+        check_new(target, force, folder=True)
         written = write_discovery(found, target) + _discovery_views(found, target)
     click.echo(found.describe())
     click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
