@@ -244,8 +244,8 @@ def describe_error(error: Any, root: type[BaseModel] = Scenario) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     field, _, rest = message.partition(": ")
-    if kind == "value_error" and rest and field in _fields_at(loc, root):
-        return f"{'.'.join([*loc, field])}: {rest}"  # a model's check of one of its fields
+    if kind == "value_error" and rest and field.split(".")[0] in _fields_at(loc, root):
+        return f"{'.'.join([*loc, field])}: {rest}"  # a model's check of a key below it
     if kind == "value_error" or isinstance(given, dict):
         return f"{path}: {message}"
     return f"{path}: {message[0].lower() + message[1:]} (got {given!r})"

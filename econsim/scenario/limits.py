@@ -2,8 +2,9 @@
 
 The estimates are cheap upper-leaning figures from the scenario alone, measured
 on the baseline (benchmarks/README.md: 100k firms 265 MB, 1M firms 1.1 GB and
-6.6M events), so that a typo like ``economy.firms = 50_000_000`` or a Sobol design
-of 10⁹ samples stops at once with a message instead of exhausting the machine.
+6.6M events; 100 firms reported daily for 200 years 0.9 GB), so that a typo like
+``economy.firms = 50_000_000`` or a Sobol design of 10⁹ samples stops at once with
+a message instead of exhausting the machine.
 The defaults suit a laptop; ``--limit memory=64`` (GiB), ``--limit events=1e10``
 or ``--limit runs=1e6`` raises one.
 """
@@ -21,6 +22,7 @@ GIB = 2**30
 BASE_BYTES = 200e6  # the interpreter, numpy, polars and the model's tables
 FIRM_BYTES = 900.0  # a firm's state, timers and its share of the event log
 TIE_BYTES = 48.0  # a supply tie while the graph is built (both directions, int64 keys)
+ROW_BYTES = 500.0  # a (report, lab, vertical) row of the time series, while it is built
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def estimate(scenario: Scenario) -> Estimate:
 
     Events are an upper bound (the baseline makes a fifth of it): a firm's events a
     year are at most a contract (renewal or switch) and a pilot every cooldown (at
-    least a month); labs add releases, holders negotiation rounds.
+    least a month); labs add releases, holders negotiation rounds, the clock its
+    reports and steps. Memory grows with firms, ties and time-series rows.
     """
     firms, horizon = scenario.economy.firms, scenario.horizon
     ties = _ties(scenario)
@@ -77,8 +80,10 @@ def estimate(scenario: Scenario) -> Estimate:
     labs = len(scenario.labs)
     releases = sum(horizon / lab.release_interval for lab in scenario.labs.values())
     rounds = labs * sum(horizon / h.round_interval for h in scenario.holders.values())
-    events = firms * per_firm + releases + rounds
-    return Estimate(BASE_BYTES + firms * FIRM_BYTES + ties * TIE_BYTES, events)
+    ticks = horizon * (scenario.reports_per_year + scenario.steps_per_year)
+    events = firms * per_firm + releases + rounds + ticks
+    rows = horizon * scenario.reports_per_year * labs * len(scenario.verticals)
+    return Estimate(BASE_BYTES + firms * FIRM_BYTES + ties * TIE_BYTES + rows * ROW_BYTES, events)
 
 
 def _ties(scenario: Scenario) -> float:

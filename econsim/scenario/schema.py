@@ -408,39 +408,46 @@ class Scenario(_Frozen):
         seen: dict[str, str] = {}
         for kind, table in kinds.items():
             for name in table:
+                where = f"{kind}s.{name}: {kind} {name!r}"  # each message starts at its key
                 if not NAME.fullmatch(name):
-                    raise ValueError(f"{kind} {name!r}: {NAME_RULE}")
+                    raise ValueError(f"{where}: {NAME_RULE}")
                 if name in seen:
-                    raise ValueError(f"{kind} {name!r}: also the name of a {seen[name]}")
+                    raise ValueError(f"{where}: also the name of a {seen[name]}")
                 seen[name] = kind
-        for intervention in self.interventions:  # or its position: "0", "1", ...
+        for i, intervention in enumerate(self.interventions):  # or its position: "0", ...
             if not (NAME.fullmatch(intervention.name) or intervention.name.isdigit()):
-                raise ValueError(f"intervention {intervention.name!r}: {NAME_RULE}")
+                raise ValueError(
+                    f"interventions.{i}.name: intervention {intervention.name!r}: {NAME_RULE}"
+                )
         return self
 
     @model_validator(mode="after")
     def _interventions_in_the_run(self) -> Scenario:
-        for intervention in self.interventions:
+        for i, intervention in enumerate(self.interventions):
             if not self.start <= intervention.at <= self.end:
                 raise ValueError(
-                    f"intervention {intervention.name!r}: at {intervention.at:g} is outside "
-                    f"the run ({self.start:g}-{self.end:g}); it would never or at once apply"
+                    f"interventions.{i}.at: intervention {intervention.name!r} at "
+                    f"{intervention.at:g} is outside the run ({self.start:g}-{self.end:g}); "
+                    f"it would never or at once apply"
                 )
         return self
 
     @model_validator(mode="after")
     def _unique_intervention_names(self) -> Scenario:
         names = [i.name for i in self.interventions]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"interventions: two are named {', '.join(map(repr, twice))}")
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"interventions.{i}.name: two interventions are named {name!r}")
         return self
 
     @model_validator(mode="after")
     def _one_research_vertical(self) -> Scenario:
         flagged = [name for name, v in self.verticals.items() if v.ai_research]
         if len(flagged) > 1:
-            raise ValueError(f"verticals {', '.join(flagged)} are all marked ai_research; mark one")
+            raise ValueError(
+                f"verticals.{flagged[1]}.ai_research: verticals {', '.join(flagged)} are "
+                f"all marked ai_research; mark one"
+            )
         return self
 
     @model_validator(mode="after")
@@ -448,7 +455,7 @@ class Scenario(_Frozen):
         reports = self.horizon * self.reports_per_year
         if abs(reports - round(reports)) > 1e-9:
             raise ValueError(
-                f"horizon {self.horizon:g} years is not a whole number of reports "
+                f"horizon: {self.horizon:g} years is not a whole number of reports "
                 f"at {self.reports_per_year} a year; the run must end on a report"
             )
         return self
