@@ -47,6 +47,7 @@ learning_slope = 0.5
         ("verticals.market.lead_time.sigma=1000", "lead_time.sigma: input should be less than"),
         ("labs.*.training_time=1e-6", "training_time: input should be greater than or equal"),
         ("verticals.market.contract_years=1e-6", "contract_years: input should be greater"),
+        ("horizon=5e-324", "horizon: 4.94066e-324 years is not a whole number of reports"),
     ],
 )
 def test_a_number_that_is_not_a_finite_number_is_refused(cli, assignment, message):
@@ -59,7 +60,7 @@ def test_a_number_that_is_not_a_finite_number_is_refused(cli, assignment, messag
 @pytest.mark.parametrize(
     ("addition", "message"),
     [
-        ('[verticals.""]' + VERTICAL, "verticals.: vertical '': a name is a letter"),
+        ('[verticals.""]' + VERTICAL, "verticals.'': vertical '': a name is a letter"),
         (
             "[verticals.a-b]" + VERTICAL + "[labs.a-b]\n",
             "labs.a-b: lab 'a-b': also the name of a vertical",
@@ -81,6 +82,25 @@ def test_names_and_times_the_model_cannot_use_are_refused(cli, addition, message
     result = cli.invoke(main, ["run", "s.toml", "--out", "o", "-q"])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+    assert not Path("o").exists()
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (["verticals.*=[1, 2]", "verticals.*.p=0.1"], "'market' holds a list, not a table"),
+        (["economy=[183]", "economy.firm_size.min=2"], "'economy' holds a list, not a table"),
+        (["economy.a\nb=1"], "economy.'a\\nb': unknown key 'a\\nb'"),
+        (["horizon=100", "reports_per_year=365"], "reports_per_year: 365 a year over 100 years"),
+    ],
+)
+def test_set_through_a_list_a_line_break_or_too_many_reports_is_one_line_naming_the_key(
+    cli, sets, message
+):
+    args = [part for item in sets for part in ("--set", item)]
+    result = cli.invoke(main, ["run", "bass", *args, "--out", "o", "-q"])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1
     assert not Path("o").exists()
 
 

@@ -136,8 +136,8 @@ def _per_vertical(timeseries: pl.DataFrame, threshold: float) -> list[Row]:
     total = pl.col("practice_data").sum()
     share = pl.col("practice_data") / total
     hhi = final.group_by("vertical", maintain_order=True).agg(  # null, not NaN, with no data
-        pl.when(total > 0).then((share**2).sum()).otherwise(None).alias("hhi")
-    )
+        pl.when(total >= 1).then((share**2).sum()).otherwise(None).alias("hhi")
+    )  # under one episode there is nothing to share (and 1 / a subnormal total is inf)
     peaks = timeseries.group_by("vertical", maintain_order=True).agg(pl.col("gap").max())
     rows = [
         _row("data_hhi", r["hhi"], vertical=str(r["vertical"])) for r in hhi.iter_rows(named=True)

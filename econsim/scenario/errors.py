@@ -17,3 +17,9 @@ class ScenarioError(ValueError):
         if len(self.problems) == 1:
             return head + self.problems[0]
         return head + f"{len(self.problems)} problems\n  " + "\n  ".join(self.problems)
+
+
+def key_part(part: object) -> str:
+    """One part of a key path as it fits on one line: as it is if plain, else quoted."""
+    text = str(part)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)

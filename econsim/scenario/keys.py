@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel
 
-from econsim.scenario.errors import ScenarioError
+from econsim.scenario.errors import ScenarioError, key_part
 from econsim.scenario.schema import WORLD, Scenario
 
 
@@ -102,7 +102,7 @@ def apply_overrides(
             for path in _expand(raw, key.split(".")):
                 _set_path(raw, _intervention_path(raw, path), value)
         except KeyError as error:
-            problems.append(f"--set {key}: {error.args[0]}")
+            problems.append(f"--set {shown(key)}: {error.args[0]}")
     if problems:
         raise ScenarioError(source, problems)
 
@@ -112,7 +112,7 @@ def expand_key(raw: dict[str, Any], key: str) -> list[str]:
     try:
         return [".".join(path) for path in _expand(raw, key.split("."))]
     except KeyError as error:
-        raise ScenarioError("--set", [f"{key}: {error.args[0]}"]) from None
+        raise ScenarioError("--set", [f"{shown(key)}: {error.args[0]}"]) from None
 
 
 def value_at(raw: dict[str, Any], key: str) -> Any:
@@ -121,6 +121,11 @@ def value_at(raw: dict[str, Any], key: str) -> Any:
     for part in key.split("."):
         node = node[int(part)] if isinstance(node, list) else node[part]
     return node
+
+
+def shown(key: str) -> str:
+    """A key path as it fits on one line (a part with a line break is quoted)."""
+    return ".".join(map(key_part, key.split(".")))
 
 
 def _expand(raw: dict[str, Any], parts: list[str]) -> list[list[str]]:
@@ -165,10 +170,13 @@ def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:
     parent = ""
     for depth, part in enumerate(parts):
         schema = _child_schema(schema, part, node, parent)
+        if isinstance(node, list) and not (part.isdigit() and int(part) < len(node)):
+            raise KeyError(f"{parent!r} holds a list, not a table of keys")
+        key: Any = int(part) if isinstance(node, list) else part
         if depth == len(parts) - 1:
-            node[part] = value
+            node[key] = value
             return
-        node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        node = node[key] if isinstance(node, list) else node.setdefault(key, {})
         if not isinstance(node, dict | list):
             raise KeyError(f"{part!r} holds a value, not a table of keys")
         parent = part
@@ -235,7 +243,7 @@ def describe_error(error: Any, root: type[BaseModel] = Scenario) -> str:
     """One line for a pydantic error: key path, what is wrong, what was given."""
     loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
     loc = [p for p in loc if p not in {"list[str]", "literal['all']", "str", "none"}]
-    path = ".".join(loc) or "(top level)"
+    path = ".".join(map(key_part, loc)) or "(top level)"  # one line, whatever the keys
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"{path}: {unknown('key', loc[-1], _fields_at(loc[:-1], root))}"
@@ -245,7 +253,7 @@ def describe_error(error: Any, root: type[BaseModel] = Scenario) -> str:
     given = error.get("input")
     field, _, rest = message.partition(": ")
     if kind == "value_error" and rest and field.split(".")[0] in _fields_at(loc, root):
-        return f"{'.'.join([*loc, field])}: {rest}"  # a model's check of a key below it
+        return f"{'.'.join([*map(key_part, loc), field])}: {rest}"  # a check of a key below
     if kind == "value_error" or isinstance(given, dict):
         return f"{path}: {message}"
     return f"{path}: {message[0].lower() + message[1:]} (got {given!r})"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from econsim.scenario.errors import key_part
 from econsim.scenario.graphs import EdgeList, Network
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
@@ -27,6 +28,7 @@ NAME_RULE = "a name is a letter, then up to 39 letters, digits, '_' or '-'"
 # rounds) is at least a month, so that a run's events stay countable and affordable.
 # One-off delays may be zero: the Bass limit needs them.
 MONTH = 1 / 12
+MAX_TICKS = 10_000  # reports, or steps, in one run: daily for 27 years, monthly for 200
 MOST = 1e15  # episodes, people or USD a year: ten times the world's output
 Probability = Annotated[float, Field(ge=0, le=1)]
 Amount = Annotated[float, Field(ge=0, le=MOST)]
@@ -408,7 +410,7 @@ class Scenario(_Frozen):
         seen: dict[str, str] = {}
         for kind, table in kinds.items():
             for name in table:
-                where = f"{kind}s.{name}: {kind} {name!r}"  # each message starts at its key
+                where = f"{kind}s.{key_part(name)}: {kind} {name!r}"  # starts at its key
                 if not NAME.fullmatch(name):
                     raise ValueError(f"{where}: {NAME_RULE}")
                 if name in seen:
@@ -453,11 +455,24 @@ class Scenario(_Frozen):
     @model_validator(mode="after")
     def _whole_reports(self) -> Scenario:
         reports = self.horizon * self.reports_per_year
-        if abs(reports - round(reports)) > 1e-9:
+        if reports < 1 - 1e-9 or abs(reports - round(reports)) > 1e-9:
             raise ValueError(
                 f"horizon: {self.horizon:g} years is not a whole number of reports "
                 f"at {self.reports_per_year} a year; the run must end on a report"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _countable_clock(self) -> Scenario:
+        """Each report and step costs the same whatever the firms: bound how many."""
+        for key in ("reports_per_year", "steps_per_year"):
+            ticks = self.horizon * getattr(self, key)
+            if ticks > MAX_TICKS:
+                raise ValueError(
+                    f"{key}: {getattr(self, key)} a year over {self.horizon:g} years is "
+                    f"{ticks:,.0f}; a run has at most {MAX_TICKS:,} (fewer a year, or a "
+                    f"shorter horizon)"
+                )
         return self
 
     @property
