@@ -389,3 +389,12 @@ def test_a_study_name_without_out_stays_one_folder_under_runs(cli, name):
         "abs_x" if "abs" in name else "x-"
     )
     assert sorted(p.name for p in Path().iterdir()) == ["runs", "s.toml"]
+
+
+def test_a_graph_path_that_is_not_text_and_an_entry_named_star_are_refused(cli):
+    result = cli.invoke(main, ["run", "bass", "--set", "graph.kind=file", "--set", "graph.path=5"])
+    assert result.exit_code == 2 and "graph.path: input should be a valid string" in result.output
+    Path("s.toml").write_text('extends = "bass"\nname = "s"\n[verticals."*"]' + VERTICAL)
+    result = cli.invoke(main, ["run", "s.toml", "--set", "verticals.*.p=0.1", "--out", "o"])
+    assert result.exit_code == 2 and "verticals.*: vertical '*': a name is" in result.output
+    assert not Path("o").exists()

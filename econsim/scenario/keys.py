@@ -134,12 +134,9 @@ def _expand(raw: dict[str, Any], parts: list[str]) -> list[list[str]]:
         return [parts]
     star = parts.index("*")
     node = raw.get(parts[0]) if star == 1 and parts[0] in _ENTRY_KIND else None
-    if not isinstance(node, dict) or not node:
+    if not isinstance(node, dict) or not node or "*" in parts[star + 1 :]:
         raise KeyError("'*' stands for every vertical, lab or holder, as in verticals.*.p")
-    paths = []
-    for name in node:
-        paths += _expand(raw, [*parts[:star], name, *parts[star + 1 :]])
-    return paths
+    return [[*parts[:star], name, *parts[star + 1 :]] for name in node]  # one '*' a key
 
 
 def _intervention_path(raw: dict[str, Any], parts: list[str]) -> list[str]:

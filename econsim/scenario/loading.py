@@ -219,10 +219,10 @@ def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) ->
     while the file's digest is unchanged) and checked against the firms.
     """
     graph = raw.get("graph")
-    if isinstance(graph, dict) and graph.get("kind") == "file" and graph.get("path"):
-        edges = _edge_list(graph, source, edges)
-        graph["sha256"] = edges.sha256
-    given = graph if isinstance(graph, dict) else {}
+    given: dict[str, Any] = graph if isinstance(graph, dict) else {}
+    if given.get("kind") == "file" and isinstance(given.get("path"), str) and given["path"]:
+        edges = _edge_list(given, source, edges)  # a path that is not text: the schema says
+        given["sha256"] = edges.sha256
     if given.get("kind") == "network" and not (
         isinstance(edges, Network) and given.get("sha256") == edges.sha256
     ):
