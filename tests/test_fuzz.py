@@ -909,7 +909,7 @@ def refusal_problems(output: str, file: Path, written: Any = ()) -> list[str]:
     for problem in problems:
         if problem.startswith("--set "):
             continue  # names the user's own argument
-        first = re.match(r"([^\s:]+)[:\s]", problem)
+        first = re.match(r"((?:'[^']*'|\"[^\"]*\"|[^\s:'\"])+)[:\s]", problem)  # 'a b'.c
         inside = re.findall(r"(?:^|\s)([A-Za-z_][\w.*-]*)(?::| =)", problem)
         paths = [first.group(1)] if first else []
         if not any(p == k or p.startswith(f"{k}.") for p in [*paths, *inside] for k in tops):
@@ -1219,6 +1219,7 @@ def test_the_fuzzer_sees_a_refusal_without_a_key_path(tmp_path):
     too_big = "Error: scenario 's': too big: economy.firms = 50,000,000: 42 GiB\n"
     assert refusal_problems(too_big, file) == []
     assert refusal_problems(f"Error: {file}: graph.path e.txt: not an edge list\n", file) == []
+    assert refusal_problems(f"Error: {file}: ' ': unknown key ' '\n", file, {" ": 1}) == []
     assert refusal_problems(f"Error: {file}: (top level): a name is a letter\n", file)
     assert refusal_problems(f"Error: {file}: (top level): horizon 0.3 years is not\n", file)
     assert refusal_problems(f"Error: {file}: something went wrong\n", file)
