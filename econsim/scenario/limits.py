@@ -58,10 +58,6 @@ class Estimate:
     memory: float  # bytes at the peak
     events: float
 
-    def describe(self) -> str:
-        """For people: ``1.4 GiB, 6.6M events``."""
-        return f"{self.memory / GIB:.1f} GiB, {self.events / 1e6:.1f}M events"
-
 
 def estimate(scenario: Scenario) -> Estimate:
     """Memory and events of one run: firms, their supply ties and their deployments.
@@ -98,7 +94,7 @@ def _ties(scenario: Scenario) -> float:
 def check(scenarios: Iterable[Scenario], limits: Limits, runs: int = 1, workers: int = 1) -> None:
     """Refuse, naming the keys that size it, a run or study over ``limits``.
 
-    ``workers`` runs of the largest scenario are in memory at once.
+    ``workers`` runs of one scenario may be in memory at once.
     """
     problems = []
     if runs > limits.runs:
