@@ -6,6 +6,7 @@ Messages name the key at fault, with a "did you mean" where a name is close.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 import types
 import typing
@@ -65,6 +66,8 @@ def key_bounds(path: str) -> tuple[float | None, float | None, bool]:
     """The schema's (lowest, highest, strictly-above-lowest) for a number's key path.
 
     ``None`` where the schema sets no bound; a ``*`` or a name stands for any entry.
+    The highest is a value the key may take (the float below an open bound), and
+    a whole-number bound stays an int (``2**63 - 1`` is not a float).
     """
     schema: Any = Scenario
     rules: list[Any] = []
@@ -81,11 +84,13 @@ def key_bounds(path: str) -> tuple[float | None, float | None, bool]:
     strict = False
     for rule in rules:
         if getattr(rule, "ge", None) is not None:
-            low = float(rule.ge)
+            low = rule.ge
         if getattr(rule, "gt", None) is not None:
-            low, strict = float(rule.gt), True
+            low, strict = rule.gt, True
         if getattr(rule, "le", None) is not None:
-            high = float(rule.le)
+            high = rule.le
+        if getattr(rule, "lt", None) is not None:
+            high = math.nextafter(rule.lt, -math.inf)
     return low, high, strict
 
 

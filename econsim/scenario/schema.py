@@ -87,7 +87,7 @@ class Threshold(_Frozen):
     """Firms' capability thresholds θ: a Beta distribution given by mean and sd."""
 
     mean: Probability = 0.5
-    sd: Annotated[float, Field(ge=0, le=0.5)] = 0.15
+    sd: Annotated[float, Field(ge=0, lt=0.5)] = 0.15  # a Beta's sd is below 0.5
 
     @model_validator(mode="after")
     def _feasible(self) -> Threshold:
