@@ -33,7 +33,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -49,13 +48,13 @@ from econsim.results import Results
 from econsim.results.checksums import CHECKSUMS, RUNS_TABLE, matches, sha256
 from econsim.results.checksums import PART as PART  # the layout, for the store's readers
 from econsim.results.checksums import partition as partition
+from econsim.results.files import TEMPORARY, write_atomically
 from econsim.results.parquet import ROWS, runs_units, write_parquet
 
 RUNS, STAGING, STUDY, TABLE, LOCK = "runs", ".staging", "study.json", RUNS_TABLE, ".lock"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
 # a run's row has these types whether it ran or failed, so that the rows' files agree
 ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64, CHECKSUMS: pl.String}
-TEMPORARY = re.compile(r"\..+\.[0-9a-f]{32}")  # write_table's and write_atomic's files
 
 
 def table_files(root: Path, table: str) -> list[Path]:
@@ -117,7 +116,7 @@ class StudyFolder:
         """Describe a new study; remove what killed writes left (staging, temporary files)."""
         manifest = self.path / STUDY
         if not manifest.exists():
-            write_atomic(manifest, json.dumps(description, indent=2, default=str) + "\n")
+            write_text(manifest, json.dumps(description, indent=2, default=str) + "\n")
         (self.path / RUNS).mkdir(exist_ok=True)
         shutil.rmtree(self.path / STAGING, ignore_errors=True)
         for leftover in self.path.glob(".*"):
@@ -220,25 +219,15 @@ def write_table(
     units: Mapping[str, str] | None = None,
     rows: str | None = None,
 ) -> None:
-    """Write a parquet file by renaming a complete temporary one into place."""
-    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        with _writing(path.parent):
-            write_parquet(table, staging, units=units, rows=rows)
-            os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
+    """Write a parquet file whole or not at all."""
+    with _writing(path.parent):
+        write_atomically(path, partial(write_parquet, table, units=units, rows=rows))
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a small text file by renaming a complete temporary one into place."""
-    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        with _writing(path.parent):
-            staging.write_text(text, encoding="utf-8")
-            os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
+def write_text(path: Path, text: str) -> None:
+    """Write a small text file whole or not at all."""
+    with _writing(path.parent):
+        write_atomically(path, partial(Path.write_text, data=text, encoding="utf-8"))
 
 
 @contextmanager

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import uuid
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from econsim.report.data import (
     summary_rows,
 )
 from econsim.report.interactive import to_plotly
+from econsim.results.files import write_atomically
 
 Section = tuple[str, str]
 
@@ -49,12 +49,7 @@ def write_report(folder: str | Path, out: str | Path | None = None) -> Path:
 
 def write_page(target: Path, title: str, sections: Sequence[Section]) -> Path:
     """Write a page of sections atomically (a complete temporary file renamed into place)."""
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
-    try:
-        staging.write_text(page(title, sections), encoding="utf-8")
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)  # gone unless the rename failed
+    write_atomically(target, partial(Path.write_text, data=page(title, sections), encoding="utf-8"))
     return target
 
 
