@@ -597,13 +597,12 @@ def test_sensitivity_prints_its_table_once_and_its_doubts_as_warnings(tmp_path):
 
 def test_a_never_that_is_censored_at_the_studys_chosen_year_not_at_its_end(tmp_path):
     from econsim.experiments import StudyResults
-    from econsim.report.data import _end
 
     base = {"start": 2025.0, "horizon": 10.0}
     at = {"metrics_at": 2030.0, "bases": {"base": base}}
-    assert StudyResults(tmp_path, at, pl.DataFrame()).end == 2030.0 == _end(at)
+    assert StudyResults(tmp_path, at, pl.DataFrame()).end == 2030.0
     plain = {"metrics_at": None, "bases": {"base": base}}
-    assert StudyResults(tmp_path, plain, pl.DataFrame()).end == 2035.0 == _end(plain)
+    assert StudyResults(tmp_path, plain, pl.DataFrame()).end == 2035.0
     assert plan_study(study(at=2.0)).metrics_year == 2.0  # TINY: years 0-4
     assert plan_study(study()).metrics_year == 4.0
 

@@ -21,7 +21,7 @@ from econsim.experiments.discover import PARAM, experiments_and_outcomes
 from econsim.experiments.store import PART, STUDY, TABLE
 from econsim.experiments.study import StudyError
 from econsim.extras import require
-from econsim.results.checksums import read_runs
+from econsim.results.checksums import metrics_year, read_runs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,14 +41,8 @@ class StudyResults:
 
     @property
     def end(self) -> float:
-        """The year the metrics are taken at: the study's ``at``, or its first arm's end.
-
-        A "time to" that never happens by then counts as this year.
-        """
-        if self.description.get("metrics_at") is not None:
-            return float(self.description["metrics_at"])
-        base = next(iter(self.description["bases"].values()))
-        return float(base["start"]) + float(base["horizon"])
+        """The year the metrics are taken at (a "never" counts as this year)."""
+        return metrics_year(self.description)
 
     def timeseries(self) -> pl.LazyFrame:
         """Every run's time series, lazily, with its ``run_id``."""

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import Results, metrics, read_results, read_table
-from econsim.results.checksums import read_runs
+from econsim.results.checksums import metrics_year, read_runs
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 
@@ -165,7 +165,7 @@ def study_view(folder: Path) -> StudyView:
         _optional(folder / "comparison.parquet"),
         _optional(folder / "sensitivity.parquet"),
         split,
-        {name: _by_parameter(runs, name, _end(description)) for name in parameters},
+        {name: _by_parameter(runs, name, metrics_year(description)) for name in parameters},
     )
 
 
@@ -250,15 +250,6 @@ def interval(table: pl.DataFrame, index: str) -> list[float] | None:
     """Half-widths of an index's confidence interval (``S1_conf``), None if it has none."""
     column = f"{index}_conf"
     return table[column].to_list() if column in table.columns else None
-
-
-def _end(description: dict[str, Any]) -> float:
-    """The year the study's metrics are taken at: its ``at``, or its first arm's end."""
-    if description.get("metrics_at") is not None:
-        return float(description["metrics_at"])
-    bases = description.get("bases", {})
-    first: dict[str, Any] = next(iter(bases.values()), {})
-    return float(first.get("start", 0.0)) + float(first.get("horizon", 0.0))
 
 
 def _threshold(description: dict[str, Any]) -> float:

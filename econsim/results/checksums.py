@@ -1,9 +1,9 @@
-"""The checksums of a study's run files, and its runs table read once they match.
+"""A study folder as its readers see it: checksums, runs table, metrics year.
 
 A study folder (:mod:`econsim.experiments.store` writes it) gives each run one file
 per table, ``TABLE/run_id=N/part-0.parquet``, and lists their SHA-256 in the run's
 row (``checksums``, JSON). Readers verify them, so that a damaged file is named
-instead of read.
+instead of read; ``study.json`` says the year the metrics are taken at.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -55,3 +56,14 @@ def read_runs(folder: Path) -> pl.DataFrame:
                 state = "differs from its checksum" if file.is_file() else "is missing"
                 raise DamagedFile(f"{file}: {state}; {remedy}")
     return runs
+
+
+def metrics_year(description: dict[str, Any]) -> float:
+    """The year a study's metrics are taken at: its ``at``, or its first arm's end.
+
+    ``description`` is the study's ``study.json``; a "never" counts as this year.
+    """
+    if description.get("metrics_at") is not None:
+        return float(description["metrics_at"])
+    first: dict[str, Any] = next(iter(description.get("bases", {}).values()), {})
+    return float(first.get("start", 0.0)) + float(first.get("horizon", 0.0))
