@@ -14,15 +14,16 @@ engine, polars or numpy.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from econsim.build import engine_build
     from econsim.engine import Simulation, simulate
     from econsim.results import Results, read_provenance, read_results
     from econsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 
 _WHERE = {
+    "engine_build": "econsim.build",
     "Simulation": "econsim.engine",
     "simulate": "econsim.engine",
     "Results": "econsim.results",
@@ -51,14 +52,3 @@ def __getattr__(name: str) -> Any:
     if name in _WHERE:
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'econsim' has no attribute {name!r}")
-
-
-def engine_build() -> str:
-    """``"compiled"`` or ``"pure Python"``: how the per-event modules run here.
-
-    They are the files that pyproject's mypyc hook lists, compiled when asked for at
-    install (README, "Faster runs"); results are the same either way.
-    """
-    spec = importlib.util.find_spec("econsim.agents.market")  # found, not imported
-    python = spec is None or str(spec.origin).endswith(".py")
-    return "pure Python" if python else "compiled"

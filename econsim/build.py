@@ -1,4 +1,4 @@
-"""Which econsim made a file: the installed version and the commit it was built from.
+"""Which econsim made a file: its version, the commit it was built from, and its engine.
 
 A wheel built from a git checkout carries its commit in ``_commit.txt`` (written by
 ``hatch_build.py``); a source checkout, editable or not installed at all, asks git.
@@ -9,6 +9,7 @@ reproducible from the commit alone.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import subprocess
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -50,3 +51,14 @@ def describe(checkout: Path) -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def engine_build() -> str:
+    """``"compiled"`` or ``"pure Python"``: how the per-event modules run here.
+
+    They are the files that pyproject's mypyc hook lists, compiled when asked for at
+    install (README, "Faster runs"); results are the same either way.
+    """
+    spec = importlib.util.find_spec("econsim.agents.market")  # found, not imported
+    python = spec is None or str(spec.origin).endswith(".py")
+    return "pure Python" if python else "compiled"

@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 import simpy
 
-from econsim import engine_build
 from econsim.agents.calendar import FirmClock
 from econsim.agents.holders import DataHolder
 from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent
 from econsim.agents.market import Market
-from econsim.build import commit, version
+from econsim.build import commit, engine_build, version
 from econsim.results import Results, metrics
 from econsim.scenario import Scenario
 from econsim.state.conditions import Conditions, Refreshable

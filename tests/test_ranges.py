@@ -22,8 +22,8 @@ from pydantic import BaseModel
 
 import econsim
 from econsim.experiments.study import load_study
-from econsim.scenario import Scenario, ScenarioError
-from econsim.scenario.keys import _unwrap, key_bounds
+from econsim.scenario import Scenario, ScenarioError, key_bounds
+from econsim.scenario.keys import _unwrap
 from econsim.scenario.loading import bundled
 
 TINY = {

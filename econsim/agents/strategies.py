@@ -10,17 +10,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.agents.release import ReleasedModel
 from econsim.scenario.registry import STRATEGIES
-
-if TYPE_CHECKING:
-    from econsim.agents.lab import LabAgent
+from econsim.state.conditions import Conditions
 
 BoolArray = NDArray[np.bool_]
+
+
+class LabAgent(Protocol):
+    """What a strategy sees of its lab."""
+
+    name: str
+    configured: BoolArray
+    conditions: Conditions
+    model: ReleasedModel
 
 
 class Strategy(Protocol):

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from econsim import engine_build
+from econsim.build import engine_build
 from econsim.cli.common import InputError
 from econsim.cli.single import (
     list_scenarios,

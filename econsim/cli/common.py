@@ -75,10 +75,10 @@ def check_limits(
 
 def check_at(at: float | None, scenario: Scenario) -> None:
     """Refuse an --at outside the run, before anything runs."""
-    if at is not None and not scenario.start <= at <= scenario.end:
+    if at is not None and not scenario.covers(at):
         raise InputError(
-            f"--at {at:g}: outside the run of {scenario.name!r} "
-            f"({scenario.start:g}-{scenario.end:g}); pick a year inside it"
+            f"--at {at:g}: outside the run of {scenario.name!r} ({scenario.period}); "
+            f"pick a year inside it"
         )
 
 

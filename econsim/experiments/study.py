@@ -366,10 +366,8 @@ def check_metrics(base: Scenario, names: list[str], option: str = "metrics") -> 
 def _check_at(at: float | None, bases: Mapping[str, Scenario]) -> None:
     """Metrics at a year every arm's runs reach, or the study stops before it starts."""
     for arm, base in bases.items():
-        if at is not None and not base.start <= at <= base.end:
-            raise StudyError(
-                f"at {at:g}: outside the runs of arm {arm!r} ({base.start:g}-{base.end:g})"
-            )
+        if at is not None and not base.covers(at):
+            raise StudyError(f"at {at:g}: outside the runs of arm {arm!r} ({base.period})")
 
 
 def _distinct(tasks: list[RunTask]) -> list[RunTask]:

@@ -4,10 +4,15 @@ A scenario is a TOML file. It may ``extends`` another scenario (deep merge, the 
 wins), give ``[vertical_defaults]`` that every vertical inherits, and be overridden
 from the command line (``--set verticals.legal.p=0.05``) or from Python. Every
 problem is reported with the key path that caused it, never as a traceback.
+
+Inside, each module uses only those above it in this list: ``errors`` and
+``registry`` (leaves), ``graphs`` (edge lists), ``keys`` (key paths, for any schema),
+``schema`` (the tables), ``scenario`` (the root, its validation and conversions),
+``loading`` (files) and ``limits`` (what a run will cost).
 """
 
 from econsim.scenario.errors import ScenarioError
-from econsim.scenario.keys import is_live, parse_assignments
+from econsim.scenario.keys import parse_assignments
 from econsim.scenario.loading import (
     DEFAULT_SCENARIO,
     bundled_scenarios,
@@ -15,6 +20,7 @@ from econsim.scenario.loading import (
     resolve_path,
     scenario_dirs,
 )
+from econsim.scenario.scenario import Scenario, is_live, key_bounds
 from econsim.scenario.schema import (
     Actuation,
     Capability,
@@ -30,7 +36,6 @@ from econsim.scenario.schema import (
     LeadTime,
     Market,
     Research,
-    Scenario,
     SupplyGraph,
     Threshold,
     Vertical,
@@ -59,6 +64,7 @@ __all__ = [
     "Vertical",
     "bundled_scenarios",
     "is_live",
+    "key_bounds",
     "load_scenario",
     "parse_assignments",
     "resolve_path",

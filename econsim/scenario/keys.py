@@ -1,6 +1,10 @@
-"""Key paths into a scenario: overrides with wildcards, and what may change mid-run.
+"""Key paths into a schema: one walker, and what it answers.
 
-Messages name the key at fault, with a "did you mean" where a name is close.
+A key path is dotted (``verticals.legal.lead_time.median``); a ``*`` stands for every
+entry of a named table (``verticals.*.p``). Everything here takes the schema's root
+model as an argument, so it serves the scenario and the study file alike, and
+imports neither. Messages name the key at fault, with a "did you mean" where a name
+is close.
 """
 
 from __future__ import annotations
@@ -10,13 +14,154 @@ import math
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Mapping
-from typing import Annotated, Any, Union
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Union
 
 from pydantic import BaseModel
 
 from econsim.scenario.errors import ScenarioError, key_part
-from econsim.scenario.schema import WORLD, Scenario
+
+
+class _World:
+    """Marks a key that shapes the world or the run itself: interventions cannot set it."""
+
+    def __repr__(self) -> str:
+        return "WORLD"
+
+
+WORLD = _World()
+
+_ENTRY_KIND = {"verticals": "vertical", "labs": "lab", "holders": "holder"}
+
+
+class Kinds(BaseModel):
+    """An entry whose schema is chosen by the entry itself (an intervention's kind)."""
+
+    KIND_KEY: ClassVar[str] = "kind"
+
+    @classmethod
+    def schema_for(cls, entry: Mapping[str, Any]) -> type[BaseModel]:
+        """The model an entry with these keys is validated against."""
+        return cls
+
+
+class BelowValue(KeyError):
+    """A key path goes on below a value, which has no keys."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One part of a key path: the type below it and the rules set on it."""
+
+    part: str
+    schema: Any
+    rules: list[Any]
+
+
+def walk(root: type[BaseModel], parts: Iterable[str], raw: Any = None) -> Iterator[Step]:
+    """Follow a key path down a schema, one :class:`Step` per part.
+
+    With ``raw`` (the entries as given) a named table's entry and a list's index must
+    exist, and an entry that chooses its own schema (:class:`Kinds`) is followed by
+    it. Raises KeyError naming an unknown key, :class:`BelowValue` past a value.
+    """
+    schema: Any = root
+    node, parent = raw, ""
+    for part in parts:
+        step = _step(schema, part, node, parent, checked=raw is not None)
+        yield step
+        schema, node, parent = step.schema, _child(node, part), part
+
+
+def _step(schema: Any, part: str, node: Any, parent: str, checked: bool = True) -> Step:
+    """The schema below ``part`` of ``node`` (checked against ``node`` when ``checked``)."""
+    if _is_model(schema):
+        if issubclass(schema, Kinds) and isinstance(node, Mapping):
+            schema = schema.schema_for(node)
+        field = schema.model_fields.get(part)
+        if field is None:
+            raise KeyError(unknown("key", part, schema.model_fields))
+        return Step(part, _unwrap(field.annotation), list(field.metadata))
+    origin = typing.get_origin(schema)
+    if origin is dict:  # a named table such as verticals.legal must already exist;
+        known = list(node) if isinstance(node, dict) else []  # other maps may grow
+        if checked and parent in _ENTRY_KIND and part not in known:
+            raise KeyError(unknown(_ENTRY_KIND[parent], part, known))
+        entry = typing.get_args(schema)[1]
+        return Step(part, _unwrap(entry), _metadata(entry))
+    if origin is list and (
+        not checked or (part.isdigit() and isinstance(node, list) and int(part) < len(node))
+    ):
+        entry = typing.get_args(schema)[0]
+        return Step(part, _unwrap(entry), _metadata(entry))
+    raise BelowValue(f"{part!r} is below a value that has no keys")
+
+
+def _child(node: Any, part: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    return None
+
+
+def is_live(root: type[BaseModel], path: str) -> bool:
+    """Whether an intervention may set this key while a run is going.
+
+    Not if any key along the path is marked ``WORLD`` (it shapes the world or the run
+    itself), not below a value, and not for a whole table. An unknown key is left to
+    validation to name.
+    """
+    schema: Any = root
+    try:
+        for step in walk(root, path.split(".")):
+            if WORLD in step.rules:
+                return False
+            schema = step.schema
+    except BelowValue:
+        return False
+    except KeyError:
+        return True
+    return not (_is_model(schema) or typing.get_origin(schema) in (dict, list))
+
+
+def key_bounds(root: type[BaseModel], path: str) -> tuple[float | None, float | None, bool]:
+    """The schema's (lowest, highest, strictly-above-lowest) for a number's key path.
+
+    ``None`` where the schema sets no bound; a ``*`` or a name stands for any entry.
+    The highest is a value the key may take (the float below an open bound), and
+    a whole-number bound stays an int (``2**63 - 1`` is not a float).
+    """
+    rules: list[Any] = []
+    for step in walk(root, path.split(".")):
+        rules = step.rules
+    low = high = None
+    strict = False
+    for rule in rules:
+        if getattr(rule, "ge", None) is not None:
+            low = rule.ge
+        if getattr(rule, "gt", None) is not None:
+            low, strict = rule.gt, True
+        if getattr(rule, "le", None) is not None:
+            high = rule.le
+        if getattr(rule, "lt", None) is not None:
+            high = math.nextafter(rule.lt, -math.inf)
+    return low, high, strict
+
+
+def fields_at(root: type[BaseModel], parts: Iterable[str]) -> list[str]:
+    """The keys a table at this path may hold ([] where it is no table of keys)."""
+    schema: Any = root
+    try:
+        for step in walk(root, parts):
+            schema = step.schema
+    except KeyError:
+        return []
+    return list(schema.model_fields) if _is_model(schema) else []
+
+
+# ---------------------------------------------------------------- overrides
 
 
 def parse_assignments(items: Iterable[str], source: str = "--set") -> dict[str, Any]:
@@ -36,68 +181,13 @@ def parse_assignments(items: Iterable[str], source: str = "--set") -> dict[str, 
     return result
 
 
-def is_live(path: str) -> bool:
-    """Whether an intervention may set this key while a run is going.
-
-    Derived from the schema: not if any key along the path is marked ``WORLD`` (it
-    shapes the world or the run itself), and not for a whole table. A ``*`` stands
-    for any vertical, lab or holder. An unknown key is left to validation to name.
-    """
-    schema: Any = Scenario
-    for part in path.split("."):
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            field = schema.model_fields.get(part)
-            if field is None:
-                return True
-            if WORLD in field.metadata:
-                return False
-            schema = _unwrap(field.annotation)
-        elif typing.get_origin(schema) in (dict, list):
-            schema = _unwrap(typing.get_args(schema)[-1])
-        else:
-            return False  # below a value
-    return not (
-        (isinstance(schema, type) and issubclass(schema, BaseModel))
-        or typing.get_origin(schema) in (dict, list)
-    )
-
-
-def key_bounds(path: str) -> tuple[float | None, float | None, bool]:
-    """The schema's (lowest, highest, strictly-above-lowest) for a number's key path.
-
-    ``None`` where the schema sets no bound; a ``*`` or a name stands for any entry.
-    The highest is a value the key may take (the float below an open bound), and
-    a whole-number bound stays an int (``2**63 - 1`` is not a float).
-    """
-    schema: Any = Scenario
-    rules: list[Any] = []
-    for part in path.split("."):
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            field = schema.model_fields.get(part)
-            if field is None:
-                raise KeyError(unknown("key", part, schema.model_fields))
-            schema, rules = _unwrap(field.annotation), field.metadata
-        elif typing.get_origin(schema) in (dict, list):  # an entry: its type's own rules
-            entry = typing.get_args(schema)[-1]
-            schema, rules = _unwrap(entry), _metadata(entry)
-    low = high = None
-    strict = False
-    for rule in rules:
-        if getattr(rule, "ge", None) is not None:
-            low = rule.ge
-        if getattr(rule, "gt", None) is not None:
-            low, strict = rule.gt, True
-        if getattr(rule, "le", None) is not None:
-            high = rule.le
-        if getattr(rule, "lt", None) is not None:
-            high = math.nextafter(rule.lt, -math.inf)
-    return low, high, strict
-
-
 def apply_overrides(
-    raw: dict[str, Any], overrides: Mapping[str, Any], source: str = "--set"
+    root: type[BaseModel],
+    raw: dict[str, Any],
+    overrides: Mapping[str, Any],
+    source: str = "--set",
 ) -> None:
-    """Set ``{"key.path": value}`` in a raw scenario dict, checking each path.
+    """Set ``{"key.path": value}`` in a raw dict of ``root``, checking each path.
 
     A ``*`` stands for every entry of a named table: ``verticals.*.p``.
     """
@@ -105,7 +195,7 @@ def apply_overrides(
     for key, value in overrides.items():
         try:
             for path in _expand(raw, key.split(".")):
-                _set_path(raw, _intervention_path(raw, path), value)
+                _set_path(root, raw, _intervention_path(raw, path), value)
         except KeyError as error:
             problems.append(f"--set {shown(key)}: {error.args[0]}")
     if problems:
@@ -113,7 +203,7 @@ def apply_overrides(
 
 
 def expand_key(raw: dict[str, Any], key: str) -> list[str]:
-    """The concrete key paths a key with ``*`` wildcards stands for in a raw scenario."""
+    """The concrete key paths a key with ``*`` wildcards stands for in a raw dict."""
     try:
         return [".".join(path) for path in _expand(raw, key.split("."))]
     except KeyError as error:
@@ -121,7 +211,7 @@ def expand_key(raw: dict[str, Any], key: str) -> list[str]:
 
 
 def value_at(raw: dict[str, Any], key: str) -> Any:
-    """The value at a concrete key path of a raw scenario (KeyError if absent)."""
+    """The value at a concrete key path of a raw dict (KeyError if absent)."""
     node: Any = raw
     for part in key.split("."):
         node = node[int(part)] if isinstance(node, list) else node[part]
@@ -165,13 +255,13 @@ def _intervention_path(raw: dict[str, Any], parts: list[str]) -> list[str]:
     return ["interventions", *index, *parts[2:]]
 
 
-def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:
+def _set_path(root: type[BaseModel], raw: dict[str, Any], parts: list[str], value: Any) -> None:
     """Set ``raw[a][b]...= value`` where the schema allows that path."""
     node: Any = raw
-    schema: Any = Scenario
+    schema: Any = root
     parent = ""
     for depth, part in enumerate(parts):
-        schema = _child_schema(schema, part, node, parent)
+        schema = _step(schema, part, node, parent).schema
         if isinstance(node, list) and not (part.isdigit() and int(part) < len(node)):
             raise KeyError(f"{parent!r} holds a list, not a table of keys")
         key: Any = int(part) if isinstance(node, list) else part
@@ -184,25 +274,11 @@ def _set_path(raw: dict[str, Any], parts: list[str], value: Any) -> None:
         parent = part
 
 
-_ENTRY_KIND = {"verticals": "vertical", "labs": "lab", "holders": "holder"}
+# ---------------------------------------------------------------- types
 
 
-def _child_schema(schema: Any, part: str, node: Any, parent: str) -> Any:
-    """The schema below ``part``; raises KeyError naming what is unknown."""
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        names = list(schema.model_fields)
-        if part not in names:
-            raise KeyError(unknown("key", part, names))
-        return _unwrap(schema.model_fields[part].annotation)
-    origin = typing.get_origin(schema)
-    if origin is dict:  # a named table such as verticals.legal must already exist;
-        known = list(node) if isinstance(node, dict) else []  # other maps may grow
-        if parent in _ENTRY_KIND and part not in known:
-            raise KeyError(unknown(_ENTRY_KIND.get(parent, "entry"), part, known))
-        return _unwrap(typing.get_args(schema)[1])
-    if origin is list and part.isdigit() and isinstance(node, list) and int(part) < len(node):
-        return _unwrap(typing.get_args(schema)[0])
-    raise KeyError(f"{part!r} is below a value that has no keys")
+def _is_model(schema: Any) -> bool:
+    return isinstance(schema, type) and issubclass(schema, BaseModel)
 
 
 def _metadata(annotation: Any) -> list[Any]:
@@ -220,12 +296,7 @@ def _unwrap(annotation: Any) -> Any:
         annotation = typing.get_args(annotation)[0]
     if typing.get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
-        models = [
-            a
-            for a in args
-            if typing.get_origin(a) in (dict, list)
-            or (isinstance(a, type) and issubclass(a, BaseModel))
-        ]
+        models = [a for a in args if typing.get_origin(a) in (dict, list) or _is_model(a)]
         return _unwrap(models[0]) if len(models) == 1 else annotation
     return annotation
 
@@ -241,36 +312,21 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}{hint}"
 
 
-def describe_error(error: Any, root: type[BaseModel] = Scenario) -> str:
+def describe_error(error: Any, root: type[BaseModel]) -> str:
     """One line for a pydantic error: key path, what is wrong, what was given."""
     loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
     loc = [p for p in loc if p not in {"list[str]", "literal['all']", "str", "none"}]
     path = ".".join(map(key_part, loc)) or "(top level)"  # one line, whatever the keys
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{path}: {unknown('key', loc[-1], _fields_at(loc[:-1], root))}"
+        return f"{path}: {unknown('key', loc[-1], fields_at(root, loc[:-1]))}"
     if kind == "missing":
         return f"{path}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     field, _, rest = message.partition(": ")
-    if kind == "value_error" and rest and field.split(".")[0] in _fields_at(loc, root):
+    if kind == "value_error" and rest and field.split(".")[0] in fields_at(root, loc):
         return f"{'.'.join([*map(key_part, loc), field])}: {rest}"  # a check of a key below
     if kind == "value_error" or isinstance(given, dict):
         return f"{path}: {message}"
     return f"{path}: {message[0].lower() + message[1:]} (got {given!r})"
-
-
-def _fields_at(loc: list[str], root: type[BaseModel]) -> list[str]:
-    schema: Any = root
-    for part in loc:
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            field = schema.model_fields.get(part)
-            if field is None:
-                return []
-            schema = _unwrap(field.annotation)
-        elif typing.get_origin(schema) in (dict, list):
-            schema = _unwrap(typing.get_args(schema)[-1])
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        return list(schema.model_fields)
-    return []

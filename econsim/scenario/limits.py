@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 
 from econsim.scenario.errors import ScenarioError
-from econsim.scenario.schema import Scenario
+from econsim.scenario.scenario import Scenario
 
 GIB = 2**30
 BASE_BYTES = 200e6  # the interpreter, numpy, polars and the model's tables

@@ -1,4 +1,4 @@
-"""Loading scenarios: TOML files, inheritance, validation, and errors that name keys.
+"""Loading scenarios: TOML files, inheritance and overrides, then validation.
 
 A scenario is a TOML file. It may ``extends`` another scenario (deep merge, the child
 wins; top-level tables named in ``replace`` are taken from the child alone), give
@@ -16,18 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from econsim.scenario.errors import ScenarioError
-from econsim.scenario.graphs import EdgeList, Network, read_edge_list
-from econsim.scenario.keys import (
-    apply_overrides,
-    describe_error,
-    is_live,
-    parse_assignments,
-    unknown,
-)
-from econsim.scenario.schema import Scenario
+from econsim.scenario.keys import apply_overrides, parse_assignments
+from econsim.scenario.scenario import Scenario, validate
 
 DEFAULT_SCENARIO = "baseline"
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of TOML, not a data file
@@ -101,7 +92,7 @@ def load_scenario(
     raw = _read_with_parents(path, seen=())
     if not isinstance(overrides, Mapping):
         overrides = parse_assignments(overrides, source=str(path))
-    apply_overrides(raw, overrides, source=str(path))
+    apply_overrides(Scenario, raw, overrides, source=str(path))
     raw.setdefault("name", path.stem)
     return validate(_merge_vertical_defaults(raw), source=str(path))
 
@@ -210,117 +201,3 @@ def _merge_vertical_defaults(raw: dict[str, Any]) -> dict[str, Any]:
             for name, table in verticals.items()
         }
     return raw
-
-
-def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) -> Scenario:
-    """Validate a raw scenario dict; problems are reported against ``source``.
-
-    A ``file`` graph's edge list is read here (or ``edges``, already read, reused
-    while the file's digest is unchanged) and checked against the firms.
-    """
-    graph = raw.get("graph")
-    given: dict[str, Any] = graph if isinstance(graph, dict) else {}
-    if given.get("kind") == "file" and isinstance(given.get("path"), str) and given["path"]:
-        edges = _edge_list(given, source, edges)  # a path that is not text: the schema says
-        given["sha256"] = edges.sha256
-    if given.get("kind") == "network" and not (
-        isinstance(edges, Network) and given.get("sha256") == edges.sha256
-    ):
-        raise ScenarioError(
-            source, ["graph.kind 'network' comes from Scenario.with_network(graph) in Python"]
-        )
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as error:
-        raise ScenarioError(source, [describe_error(e) for e in error.errors()]) from None
-    _check_references(scenario, source)
-    if scenario.graph.kind == "file" and edges is not None:
-        _check_edges(edges, scenario.economy.firms, f"{source}: graph.path {scenario.graph.path}")
-        scenario.graph._edges = edges
-    if isinstance(edges, Network) and scenario.graph.kind == "network":
-        if scenario.economy.firms != len(edges.nodes):
-            raise ScenarioError(
-                source,
-                [f"economy.firms: the network has {len(edges.nodes)} nodes, one firm each"],
-            )
-        if len(edges.counts) != len(scenario.verticals):
-            raise ScenarioError(source, ["verticals: a network's verticals cannot change"])
-        scenario.graph._edges = edges
-    return scenario
-
-
-def _edge_list(graph: dict[str, Any], source: str, known: EdgeList | None) -> EdgeList:
-    """The graph's edge list: ``known`` if the scenario already carries this file's."""
-    if known is not None and graph.get("sha256") == known.sha256:
-        return known
-    where = f"{source}: graph.path {graph['path']}"
-    try:
-        return read_edge_list(graph["path"])
-    except OSError as error:
-        raise ScenarioError(where, [f"cannot read edge list: {error.strerror}"]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(where, ["not an edge list: not UTF-8 text"]) from None
-    except ValueError as error:
-        raise ScenarioError(where, [f"not an edge list: {error}"]) from None
-
-
-def _check_edges(edges: EdgeList, firms: int, where: str) -> None:
-    low, high = int(edges.pairs.min()), int(edges.pairs.max())
-    if low < 0 or high >= firms:
-        found = low if low < 0 else high
-        raise ScenarioError(
-            where, [f"firm ids must lie in 0..{firms - 1} (economy.firms = {firms}); found {found}"]
-        )
-
-
-def _check_references(scenario: Scenario, source: str) -> None:
-    known = scenario.vertical_names
-    problems = []
-
-    def check(path: str, name: str | None) -> None:
-        if name is not None and name not in scenario.verticals:
-            problems.append(f"{path}: {unknown('vertical', name, known)}")
-
-    for lab_name, lab in scenario.labs.items():
-        if lab.verticals != "all":
-            for i, name in enumerate(lab.verticals):
-                check(f"labs.{lab_name}.verticals.{i}", name)
-        check(f"labs.{lab_name}.conquest.first", lab.conquest.first)
-        for name in lab.operations:
-            check(f"labs.{lab_name}.operations.{name}", name)
-    for holder_name, holder in scenario.holders.items():
-        check(f"holders.{holder_name}.vertical", holder.vertical)
-    for source_name, targets in scenario.capability.transfer.items():
-        check(f"capability.transfer.{source_name}", source_name)
-        for target in targets:
-            check(f"capability.transfer.{source_name}.{target}", target)
-    problems += _intervention_problems(scenario)
-    if problems:
-        raise ScenarioError(source, problems)
-
-
-def _intervention_problems(scenario: Scenario) -> list[str]:
-    """Check each intervention in time order, on the scenario as it stands by then."""
-    problems = []
-    running = scenario.model_copy(update={"interventions": []})  # or checks would recurse
-    timeline = sorted(enumerate(scenario.interventions), key=lambda pair: pair[1].at)
-    for i, intervention in timeline:
-        fixed = [key for key in intervention.set if not is_live(key)]
-        problems += [
-            f"interventions.{i}.set.{key}: cannot change during a run; set it in "
-            f"the scenario itself"
-            for key in fixed
-        ]
-        if fixed:
-            continue
-        try:
-            running = running.override(intervention.set)
-        except ScenarioError as error:
-            problems += [_at_intervention(i, p) for p in error.problems]
-    return problems
-
-
-def _at_intervention(index: int, problem: str) -> str:
-    if problem.startswith("--set "):
-        return f"interventions.{index}.set.{problem.removeprefix('--set ')}"
-    return f"interventions.{index}: {problem}"

@@ -1,8 +1,9 @@
-"""The scenario schema: every key a scenario file may hold, its default and its range.
+"""The scenario's tables: every key a scenario file may hold, its default and its range.
 
-Models are frozen and forbid unknown keys. Time is in years, rates are per year,
-data in practice episodes, money in USD a year, compute in units of the frontier's
-2023 compute.
+The root that holds them is :class:`~econsim.scenario.scenario.Scenario`. Models
+are frozen and forbid unknown keys. Time is in years, rates are per year, data in
+practice episodes, money in USD a year, compute in units of the frontier's 2023
+compute.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import re
 import types
 import typing
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
-from econsim.scenario.errors import key_part
 from econsim.scenario.graphs import EdgeList, Network
+from econsim.scenario.keys import WORLD
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
@@ -39,16 +39,6 @@ Exponent = Annotated[float, Field(gt=0, le=10)]
 Delay = Annotated[float, Field(ge=0, le=1000)]  # years, once
 Interval = Annotated[float, Field(ge=MONTH, le=1000)]  # years, repeating
 Year = Annotated[float, Field(ge=-10_000, le=10_000)]
-
-
-class _World:
-    """Marks a key that shapes the world or the run itself: interventions cannot set it."""
-
-    def __repr__(self) -> str:
-        return "WORLD"
-
-
-WORLD = _World()
 
 
 def _is_number(annotation: Any) -> bool:
@@ -360,183 +350,3 @@ class Compute(_Frozen):
 
     price: Scale = 1.0e10
     price_decline: Annotated[float, Field(ge=0, le=1)] = 0.35
-
-
-class Scenario(_Frozen):
-    """One economy, its labs and its horizon: everything a run needs but the seed."""
-
-    name: Annotated[str, WORLD]
-    description: Annotated[str, WORLD] = ""
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1), WORLD] = 0
-    start: Annotated[Year, WORLD] = 2023.0
-    horizon: Annotated[float, Field(gt=0, le=200), WORLD] = 20.0
-    reports_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
-    steps_per_year: Annotated[int, Field(ge=1, le=365), WORLD] = 12
-    economy: Annotated[Economy, WORLD] = Economy()
-    graph: Annotated[SupplyGraph, WORLD] = SupplyGraph()
-    capability: Capability = Capability()
-    market: Market = Market()
-    compute: Compute = Compute()
-    verticals: Annotated[dict[str, Vertical], Field(min_length=1)]
-    labs: Annotated[dict[str, Lab], Field(min_length=1)]
-    holders: dict[str, Holder] = Field(default_factory=dict)
-    interventions: Annotated[list[Intervention], WORLD] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _name_interventions(cls, data: Any) -> Any:
-        """Name each unnamed intervention by its position in the timeline ("0", "1", ...)."""
-        timeline = data.get("interventions") if isinstance(data, dict) else None
-        if isinstance(timeline, list):
-            data = {
-                **data,
-                "interventions": [
-                    {**entry, "name": str(i)}
-                    if isinstance(entry, dict) and not entry.get("name")
-                    else entry
-                    for i, entry in enumerate(timeline)
-                ],
-            }
-        return data
-
-    @model_validator(mode="after")
-    def _names_are_safe_and_unique(self) -> Scenario:
-        """Names label files, tables, legends and folders: plain, and one thing each."""
-        kinds: dict[str, Mapping[str, Any]] = {
-            "vertical": self.verticals,
-            "lab": self.labs,
-            "holder": self.holders,
-        }
-        seen: dict[str, str] = {}
-        for kind, table in kinds.items():
-            for name in table:
-                where = f"{kind}s.{key_part(name)}: {kind} {name!r}"  # starts at its key
-                if not NAME.fullmatch(name):
-                    raise ValueError(f"{where}: {NAME_RULE}")
-                if name in seen:
-                    raise ValueError(f"{where}: also the name of a {seen[name]}")
-                seen[name] = kind
-        for i, intervention in enumerate(self.interventions):  # or its position: "0", ...
-            if not (NAME.fullmatch(intervention.name) or intervention.name.isdigit()):
-                raise ValueError(
-                    f"interventions.{i}.name: intervention {intervention.name!r}: {NAME_RULE}"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _interventions_in_the_run(self) -> Scenario:
-        for i, intervention in enumerate(self.interventions):
-            if not self.start <= intervention.at <= self.end:
-                raise ValueError(
-                    f"interventions.{i}.at: intervention {intervention.name!r} at "
-                    f"{intervention.at:g} is outside the run ({self.start:g}-{self.end:g}); "
-                    f"it would never or at once apply"
-                )
-        return self
-
-    @model_validator(mode="after")
-    def _unique_intervention_names(self) -> Scenario:
-        names = [i.name for i in self.interventions]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise ValueError(f"interventions.{i}.name: two interventions are named {name!r}")
-        return self
-
-    @model_validator(mode="after")
-    def _one_research_vertical(self) -> Scenario:
-        flagged = [name for name, v in self.verticals.items() if v.ai_research]
-        if len(flagged) > 1:
-            raise ValueError(
-                f"verticals.{flagged[1]}.ai_research: verticals {', '.join(flagged)} are "
-                f"all marked ai_research; mark one"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _whole_reports(self) -> Scenario:
-        reports = self.horizon * self.reports_per_year
-        if reports < 1 - 1e-9 or abs(reports - round(reports)) > 1e-9:
-            raise ValueError(
-                f"horizon: {self.horizon:g} years is not a whole number of reports "
-                f"at {self.reports_per_year} a year; the run must end on a report"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _countable_clock(self) -> Scenario:
-        """Each report and step costs the same whatever the firms: bound how many."""
-        for key in ("reports_per_year", "steps_per_year"):
-            ticks = self.horizon * getattr(self, key)
-            if ticks > MAX_TICKS:
-                raise ValueError(
-                    f"{key}: {getattr(self, key)} a year over {self.horizon:g} years is "
-                    f"{ticks:,.0f}; a run has at most {MAX_TICKS:,} (fewer a year, or a "
-                    f"shorter horizon)"
-                )
-        return self
-
-    @property
-    def vertical_names(self) -> list[str]:
-        """Vertical names in scenario order."""
-        return list(self.verticals)
-
-    @property
-    def research_vertical(self) -> int:
-        """Index of the vertical marked ``ai_research`` (-1: none)."""
-        marked = [i for i, v in enumerate(self.verticals.values()) if v.ai_research]
-        return marked[0] if marked else -1
-
-    @property
-    def lab_names(self) -> list[str]:
-        """Lab names in scenario order."""
-        return list(self.labs)
-
-    @property
-    def end(self) -> float:
-        """The year the run stops."""
-        return self.start + self.horizon
-
-    def override(self, overrides: Mapping[str, Any]) -> Scenario:
-        """A copy with ``{"key.path": value}`` overrides applied and re-validated."""
-        from econsim.scenario.keys import apply_overrides
-        from econsim.scenario.loading import validate
-
-        raw, source = self.model_dump(mode="json"), f"scenario {self.name!r}"
-        apply_overrides(raw, overrides, source=source)
-        return validate(raw, source=source, edges=self.graph.edges)
-
-    def with_network(self, graph: Any) -> Scenario:
-        """A copy whose firms and supply ties are the nodes and edges of a networkx graph.
-
-        Each node needs a ``vertical`` attribute naming one of the scenario's verticals,
-        and may have a ``size`` (employees; every node or none, else sizes are drawn).
-        ``economy.firms`` becomes the number of nodes. :meth:`Results.firms` maps the
-        run's firm indices back to the node ids.
-        """
-        from econsim.scenario.errors import ScenarioError
-        from econsim.scenario.graphs import network_from_graph
-        from econsim.scenario.loading import validate
-
-        source = f"scenario {self.name!r}: with_network"
-        try:
-            network = network_from_graph(graph, self.vertical_names)
-        except ValueError as error:
-            raise ScenarioError(source, [str(error)]) from None
-        raw = self.model_dump(mode="json")
-        raw["graph"] = {"kind": "network", "sha256": network.sha256}
-        raw["economy"]["firms"] = len(network.nodes)
-        return validate(raw, source=source, edges=network)
-
-    def to_toml(self) -> str:
-        """The resolved scenario as TOML text."""
-        import tomli_w
-
-        return tomli_w.dumps(_drop_none(self.model_dump(mode="json")))
-
-
-def _drop_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _drop_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_drop_none(v) for v in value]
-    return value

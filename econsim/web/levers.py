@@ -11,8 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from econsim.scenario import Scenario
-from econsim.scenario.keys import expand_key, key_bounds, value_at
+from econsim.scenario import Scenario, key_bounds
+from econsim.scenario.keys import expand_key, value_at
 from econsim.scenario.registry import HOLDER_POLICIES
 
 HEADROOM = 10.0  # no upper bound in the schema: up to this many times the scenario's value
