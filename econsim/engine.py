@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from numpy.typing import NDArray
 
 from econsim.agents.calendar import FirmClock
 from econsim.agents.holders import DataHolder
@@ -26,8 +27,9 @@ from econsim.build import commit, engine_build, version
 from econsim.results import Results, metrics
 from econsim.scenario import Scenario
 from econsim.state.conditions import Conditions, Refreshable
+from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
-from econsim.state.recorder import Event, EventLog, TimeSeries
+from econsim.state.recorder import EventLog, TimeSeries
 from econsim.world.firms import build_world
 from econsim.world.streams import Streams
 
@@ -125,43 +127,14 @@ class Simulation:
 
     # ------------------------------------------------------------ recording
 
+    @property
+    def output_value(self) -> NDArray[np.float64]:
+        """Each vertical's yearly output now, USD (what the recorded columns read)."""
+        return self.conditions.verticals.output_value
+
     def _report(self, index: int, now: float) -> None:
         self.ledger.advance_all(now)
-        models = [lab.model for lab in self.labs]
-        real = np.array([m.real for m in models])
-        proxy = np.array([m.proxy for m in models])
-        per_lab = np.ones_like(real)
-        output = self.ledger.deployed_share * self.conditions.verticals.output_value * real
-        price = np.array([[lab.spec.finance.price_share] for lab in self.labs])
-        self.series.store(
-            index,
-            {
-                "capability": real,
-                "talk": np.array([m.talk for m in models]),
-                "coverage": np.array([m.coverage for m in models]),
-                "eval_validity": np.array([lab.eval_validity() for lab in self.labs]),
-                "real_efficiency": np.array([lab.real_efficiency for lab in self.labs]),
-                "proxy": proxy,
-                "gap": proxy - real,
-                "practice_data": self.ledger.real,
-                "graded_data": self.ledger.graded,
-                "synthetic_data": self.ledger.synthetic,
-                "data_received": self.ledger.received,
-                "licensed_data": self.ledger.licensed,
-                "environments": np.array([lab.environments for lab in self.labs]),
-                "sample_efficiency": np.array([[lab.efficiency] for lab in self.labs]) * per_lab,
-                "compute": np.array([[lab.compute] for lab in self.labs]) * per_lab,
-                "funding": np.array([[lab.funding] for lab in self.labs]) * per_lab,
-                "operations": np.array([lab.operated_firms() for lab in self.labs]),
-                "researchers": np.array([[lab.labour] for lab in self.labs]) * per_lab,
-                "piloting": self.market.piloting,
-                "deployed": self.market.deployed,
-                "churned": self.market.churned,
-                "adoption": self.market.adoption(),
-                "ai_output": output,
-                "revenue": price * output,
-            },
-        )
+        self.series.record(index, self)
 
     def _results(self, run_seconds: float) -> Results:
         scenario = self.scenario

@@ -36,13 +36,20 @@ def table_rows(heading: str) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in rows[2:]]
 
 
-def test_the_output_tables_give_every_column_and_metric_the_unit_its_file_carries():
-    from econsim.results.parquet import METRIC_UNITS, TIMESERIES_UNITS
+def test_the_timeseries_table_is_the_declared_columns_in_order():
+    from econsim.state.columns import COLUMNS
 
-    listed = {}
-    for names, unit, _ in table_rows("**`timeseries.parquet`**"):
-        listed |= dict.fromkeys(re.findall(r"`(\w+)`", names), unit)
-    assert {k: v for k, v in listed.items() if v != "name"} == TIMESERIES_UNITS
+    rows = table_rows("**`timeseries.parquet`**")
+    assert rows[:2] == [
+        ["`time`", "year", "year, e.g. 2025.25"],
+        ["`lab`, `vertical`", "name", "names (strings in the file, enums from `read_results`)"],
+    ]
+    assert rows[2:] == [[f"`{c.name}`", c.unit, c.meaning] for c in COLUMNS.values()]
+
+
+def test_the_summary_table_gives_every_metric_the_unit_its_file_carries():
+    from econsim.results.metrics import METRIC_UNITS
+
     metrics = {}
     for names, _, unit, _ in table_rows("**`summary.parquet`**"):
         metrics |= dict.fromkeys(re.findall(r"`(\w+)`", names), unit)

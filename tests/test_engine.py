@@ -259,11 +259,16 @@ def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
     assert stamp["seed"] == 3 and stamp["scenario"]["name"] == small.name
 
 
-def test_every_event_kind_says_the_unit_of_its_value():
-    from econsim.results.parquet import EVENT_VALUE_UNITS
-    from econsim.state.recorder import Event
+def test_the_events_file_says_the_unit_of_every_kind_of_value(small, tmp_path):
+    import pyarrow.parquet as pq
 
-    assert list(EVENT_VALUE_UNITS) == [kind.name.lower() for kind in Event]
+    from econsim.state.events import Event
+
+    folder = econsim.simulate(small, seed=3).write(tmp_path / "run")
+    field = pq.read_schema(folder / "events.parquet").field("value")
+    units = json.loads(field.metadata[b"unit"])
+    assert list(units) == [kind.name.lower() for kind in Event]
+    assert all(units.values()) and units["pilot_start"] == "lead time, years"
 
 
 def test_a_run_folder_reads_the_same_in_pandas_and_pyarrow_with_units(small, tmp_path):

@@ -74,9 +74,11 @@ from pydantic import BaseModel
 import econsim
 import econsim.engine
 from econsim.cli import main
-from econsim.results.parquet import EVENT_VALUE_UNITS, METRIC_UNITS, TIMESERIES_UNITS
+from econsim.results.metrics import METRIC_UNITS
+from econsim.results.parquet import units
 from econsim.scenario import Scenario, bundled_scenarios, is_live
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
+from econsim.state.events import Event
 
 try:
     import resource
@@ -923,7 +925,7 @@ def nullable(table: str) -> dict[str, pl.Expr]:
     The event kinds without a value (unit "none") may have a null value; a null summary
     value means "never" (README, output schema).
     """
-    valueless = [k for k, unit in EVENT_VALUE_UNITS.items() if unit == "none"]
+    valueless = [kind.label for kind in Event if kind.unit == "none"]
     return {
         "timeseries": {},
         "events": {
@@ -995,7 +997,7 @@ def output_problems(out: Path) -> list[str]:
                 )
         ranges: list[tuple[str, pl.DataFrame, str]] = [("time", frame, "year")]
         if table == "timeseries":
-            ranges = [(c, frame, unit) for c, unit in TIMESERIES_UNITS.items()]
+            ranges = [(c, frame, unit) for c, unit in units("timeseries").items()]
         if table == "summary":
             ranges = [
                 ("value", frame.filter(pl.col("metric") == metric), unit)

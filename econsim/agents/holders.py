@@ -25,8 +25,9 @@ from econsim.model.economy import data_value
 from econsim.scenario import Holder
 from econsim.scenario.registry import HOLDER_POLICIES
 from econsim.state.conditions import Conditions
+from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
-from econsim.state.recorder import Event, EventLog
+from econsim.state.recorder import EventLog
 
 
 class DataHolder:

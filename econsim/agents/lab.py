@@ -85,6 +85,11 @@ class LabAgent:
         return self.conditions.scenario.capability
 
     @property
+    def price_share(self) -> float:
+        """The share of the value its models create that the lab takes as revenue."""
+        return self.spec.finance.price_share
+
+    @property
     def offers(self) -> NDArray[np.bool_]:
         """Verticals whose firms may choose this lab now."""
         return self.strategy.offers()

@@ -22,8 +22,9 @@ from econsim.agents.lab import LabAgent
 from econsim.model.diffusion import smooth_step_at
 from econsim.state.adoption import AdoptionRace
 from econsim.state.conditions import Conditions
+from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
-from econsim.state.recorder import Event, EventLog
+from econsim.state.recorder import EventLog
 from econsim.world.firms import World
 from econsim.world.streams import Draws, Streams
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import polars as pl
 
+from econsim.state.columns import FIRMS, GAP, SCORE, SHARE_OF_FIRMS, SHARE_OF_TASKS
+
 SUMMARY_SCHEMA = {"metric": pl.String, "lab": pl.String, "vertical": pl.String, "value": pl.Float64}
 
 
@@ -37,6 +39,23 @@ def breadth(timeseries: pl.DataFrame, threshold: float) -> pl.DataFrame:
         .agg((pl.col("capability") >= threshold).sum().cast(pl.Int64).alias("breadth"))
         .sort("time")
     )
+
+
+# The unit of each summary metric, whichever family below computes it.
+METRIC_UNITS = {
+    "breadth": "verticals",
+    "time_to_general": "year",
+    "time_to_expert": "year",
+    "expert_from": "year",
+    "capability": SHARE_OF_TASKS,
+    "proxy": SCORE,
+    "gap": GAP,
+    "adoption": SHARE_OF_FIRMS,
+    "max_gap": GAP,
+    "mean_gap": GAP,
+    "data_hhi": "Herfindahl index, 0-1",
+    "deployed": FIRMS,
+}
 
 
 Row = dict[str, object]

@@ -21,66 +21,9 @@ import nanoarrow as na
 import polars as pl
 import polars.selectors as cs
 
-SHARE_OF_TASKS = "share of the vertical's tasks, 0-1"
-SCORE = "benchmark score, 0-1"
-
-TIMESERIES_UNITS = {
-    "time": "year",
-    "capability": SHARE_OF_TASKS,
-    "talk": SHARE_OF_TASKS,
-    "proxy": SCORE,
-    "gap": "score minus capability, -1 to 1",
-    "coverage": SHARE_OF_TASKS,
-    "eval_validity": "share of a gain the lab's evals measure, 0-1",
-    "practice_data": "episodes",
-    "graded_data": "episodes",
-    "synthetic_data": "episodes",
-    "data_received": "episodes",
-    "licensed_data": "episodes",
-    "environments": "RL environments",
-    "sample_efficiency": "multiple of mid-2022",
-    "real_efficiency": "multiple of mid-2022",
-    "compute": "multiple of the mid-2022 frontier",
-    "researchers": "researcher-equivalents",
-    "funding": "USD a year",
-    "operations": "firms",
-    "piloting": "firms",
-    "deployed": "firms",
-    "churned": "firms",
-    "adoption": "share of the vertical's firms, 0-1",
-    "ai_output": "USD a year",
-    "revenue": "USD a year",
-}
-
-EVENT_VALUE_UNITS = {  # every event kind, in the order of state.recorder.Event
-    "release": f"mean real capability over verticals ({SHARE_OF_TASKS})",
-    "pilot_start": "lead time, years",
-    "pilot_success": "success probability",
-    "pilot_failure": "success probability",
-    "renewal": "probability of keeping the model",
-    "switch": "index of the lab left",
-    "churn": "probability of keeping the model",
-    "licence": "USD a year",
-    "delivery": "episodes",
-    "intervention": "index in the scenario's timeline",
-    "campaign": "none",
-    "initial": "none",
-}
-
-METRIC_UNITS = {
-    "breadth": "verticals",
-    "time_to_general": "year",
-    "time_to_expert": "year",
-    "expert_from": "year",
-    "capability": SHARE_OF_TASKS,
-    "proxy": SCORE,
-    "gap": "score minus capability, -1 to 1",
-    "adoption": "share of the vertical's firms, 0-1",
-    "max_gap": "score minus capability, -1 to 1",
-    "mean_gap": "score minus capability, -1 to 1",
-    "data_hhi": "Herfindahl index, 0-1",
-    "deployed": "firms",
-}
+from econsim.results.metrics import METRIC_UNITS
+from econsim.state.columns import COLUMNS
+from econsim.state.events import Event
 
 ROWS = {  # what one row of each table is, in its metadata under "econsim.rows"
     "timeseries": "one report time of one lab in one vertical",
@@ -93,11 +36,15 @@ ROWS = {  # what one row of each table is, in its metadata under "econsim.rows"
     "warning when they are not to be trusted",
 }
 
-UNITS: dict[str, dict[str, str]] = {
-    "timeseries": TIMESERIES_UNITS,
-    "events": {"time": "year", "firm": "firm index", "value": json.dumps(EVENT_VALUE_UNITS)},
-    "summary": {"value": json.dumps(METRIC_UNITS)},
-}
+
+def units(table: str) -> dict[str, str]:
+    """Each column's unit in one of a run's tables (a JSON object where it depends on the row)."""
+    if table == "timeseries":
+        return {"time": "year"} | {c.name: c.unit for c in COLUMNS.values()}
+    if table == "events":
+        kinds = json.dumps({kind.label: kind.unit for kind in Event})
+        return {"time": "year", "firm": "firm index", "value": kinds}
+    return {"value": json.dumps(METRIC_UNITS)}
 
 
 def write_parquet(

@@ -19,8 +19,9 @@ from typing import Any
 import polars as pl
 
 from econsim.results import metrics
-from econsim.results.parquet import EVENT_VALUE_UNITS, ROWS, UNITS, write_parquet
+from econsim.results.parquet import ROWS, units, write_parquet
 from econsim.scenario import Scenario
+from econsim.state.events import Event
 
 TABLES = ("timeseries", "events", "summary")
 MANIFEST = "manifest.json"
@@ -118,7 +119,7 @@ class Results:
 
     def write_table(self, name: str, path: Path) -> None:
         """One of the three tables as parquet, with its provenance and units."""
-        write_parquet(getattr(self, name), path, self.provenance(), UNITS[name], ROWS[name])
+        write_parquet(getattr(self, name), path, self.provenance(), units(name), ROWS[name])
 
 
 # A staging folder's suffix: the host, so that a folder shared by several machines
@@ -165,7 +166,7 @@ def read_results(folder: str | Path) -> Results:
     names = {
         "lab": pl.Enum(scenario.lab_names),
         "vertical": pl.Enum(scenario.vertical_names),
-        "event": pl.Enum(list(EVENT_VALUE_UNITS)),
+        "event": pl.Enum([kind.label for kind in Event]),
     }
     frames = {name: read_table(folder / f"{name}.parquet", remedy) for name in TABLES}
     for name in ("timeseries", "events"):  # names are strings on disk (parquet.py)

@@ -8,29 +8,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Sequence
-from enum import IntEnum
-from typing import Any
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-
-class Event(IntEnum):
-    """Kinds of discrete event in the log."""
-
-    RELEASE = 0
-    PILOT_START = 1
-    PILOT_SUCCESS = 2
-    PILOT_FAILURE = 3
-    RENEWAL = 4
-    SWITCH = 5
-    CHURN = 6
-    LICENCE = 7
-    DELIVERY = 8
-    INTERVENTION = 9
-    CAMPAIGN = 10
-    INITIAL = 11
+from econsim.state.columns import COLUMNS, RecordedRun
+from econsim.state.events import Event
 
 
 class EventLog:
@@ -70,7 +54,7 @@ class EventLog:
 
     def frame(self, labs: Sequence[str], verticals: Sequence[str]) -> pl.DataFrame:
         """The log as a polars frame with named labs, verticals and kinds."""
-        kinds = [k.name.lower() for k in Event]
+        kinds = [k.label for k in Event]
         return pl.DataFrame(
             {
                 "time": np.frombuffer(self.time, dtype=np.float64),
@@ -89,28 +73,20 @@ def _names(codes: NDArray[np.integer], names: Sequence[str]) -> pl.Series:
     return pl.Series(codes).replace_strict(mapping, default=None, return_dtype=pl.Enum(names))
 
 
-METRICS = (
-    "capability", "talk", "proxy", "gap", "coverage", "eval_validity", "practice_data",
-    "graded_data", "synthetic_data", "data_received", "licensed_data", "environments",
-    "sample_efficiency", "real_efficiency", "compute", "researchers", "funding",
-    "operations", "piloting", "deployed", "churned", "adoption", "ai_output", "revenue",
-)  # fmt: skip
-
-
 class TimeSeries:
-    """Samples of every metric at report times, shape (samples, labs, verticals)."""
+    """Samples of every column at report times, shape (samples, labs, verticals)."""
 
     def __init__(self, times: NDArray[np.float64], labs: int, verticals: int) -> None:
         self.times = times
-        self.values = {m: np.full((times.size, labs, verticals), np.nan) for m in METRICS}
+        self.values = {c: np.full((times.size, labs, verticals), np.nan) for c in COLUMNS}
 
-    def store(self, index: int, metrics: dict[str, NDArray[Any]]) -> None:
-        """Store the (labs, verticals) arrays of one report."""
-        for name, value in metrics.items():
-            self.values[name][index] = value
+    def record(self, index: int, run: RecordedRun) -> None:
+        """Read every column of the run at report ``index``."""
+        for name, column in COLUMNS.items():
+            self.values[name][index] = column.read(run)
 
     def frame(self, labs: Sequence[str], verticals: Sequence[str]) -> pl.DataFrame:
-        """Long form: one row per (time, lab, vertical), one column per metric."""
+        """Long form: one row per (time, lab, vertical), then the columns in order."""
         k, n_labs, n_verticals = self.times.size, len(labs), len(verticals)
         cells = n_labs * n_verticals
         columns: dict[str, pl.Series] = {
