@@ -12,7 +12,6 @@ import platform
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import simpy
@@ -102,7 +101,9 @@ class Simulation:
         for holder in self.holders:
             env.process(holder.process(env))
         env.process(economy(env, self.conditions, self.ledger, self.market.adoption, step))
-        env.process(interventions(env, self.scenario.interventions, self.apply))
+        env.process(
+            interventions(env, self.scenario.interventions, self.conditions, self._intervened)
+        )
 
     # ------------------------------------------------------------ callbacks
 
@@ -119,11 +120,9 @@ class Simulation:
         self.log.add(self.env.now, Event.CAMPAIGN, lab.index, lab.strategy.campaign)
         self.market.update_gates()
 
-    def apply(self, changes: dict[str, Any], index: int = -1) -> None:
-        """Set scenario keys now (an intervention); every agent sees them from now on."""
-        now = self.env.now
-        self.conditions.replace(self.conditions.scenario.override(changes), now)
-        self.log.add(now, Event.INTERVENTION, -1, -1, value=index)
+    def _intervened(self, index: int) -> None:
+        """An intervention changed the scenario (or its change ended)."""
+        self.log.add(self.env.now, Event.INTERVENTION, -1, -1, value=index)
 
     # ------------------------------------------------------------ recording
 

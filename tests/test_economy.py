@@ -230,10 +230,11 @@ def test_interventions_are_checked_together_and_in_time_order():
     ],
 )
 def test_whole_tables_and_world_shaping_keys_cannot_change_mid_run(key):
-    from econsim.scenario import is_live
+    from econsim.scenario import Scenario
 
-    assert not is_live(key)
-    assert is_live("verticals.legal.p") and is_live("capability.generalization")
+    assert not Scenario.is_live(key)
+    assert Scenario.is_live("verticals.legal.p")
+    assert Scenario.is_live("capability.generalization")
 
 
 def test_a_scenario_error_survives_being_re_raised_by_simpy():
@@ -253,7 +254,7 @@ def test_a_value_where_a_table_belongs_is_a_clean_error():
 def test_what_an_agent_caches_is_something_an_intervention_may_change():
     import fnmatch
 
-    from econsim.scenario import is_live
+    from econsim.scenario import Scenario
     from econsim.state.conditions import flat_values
 
     sim = econsim.Simulation(econsim.load_scenario("baseline", SMALL))
@@ -262,7 +263,7 @@ def test_what_an_agent_caches_is_something_an_intervention_may_change():
         for pattern in subscriber.caches:
             named = [k for k in keys if fnmatch.fnmatchcase(k, pattern) or
                      fnmatch.fnmatchcase(k, pattern + ".*")]  # fmt: skip
-            assert named and all(is_live(k) for k in named), pattern
+            assert named and all(Scenario.is_live(k) for k in named), pattern
 
 
 def test_a_change_reaches_the_copies_agents_keep():

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import econsim
+from econsim.scenario import INTERVENTIONS, SetKeys
 from econsim.state.columns import COLUMNS, RecordedRun, column, per_lab
 
 
@@ -47,3 +48,42 @@ def test_a_column_declared_once_is_recorded_and_written_with_its_unit(
 def test_a_column_name_is_declared_once(squared_proxy):
     with pytest.raises(KeyError, match="declared twice"):
         column(squared_proxy, "", "")(lambda run: np.zeros(1))
+
+
+@pytest.fixture
+def for_a_while() -> Iterator[str]:
+    @INTERVENTIONS.register("for_a_while")
+    class ForAWhile(SetKeys):
+        """Set keys at ``at`` and back to what they were at ``until``."""
+
+        until: float
+
+        def ends(self) -> float:
+            return self.until
+
+    yield "for_a_while"
+    INTERVENTIONS.forget("for_a_while")
+
+
+def test_an_intervention_kind_declared_once_is_validated_applied_and_undone(tiny, for_a_while):
+    dearer = {"labs.*.finance.price_share": 0.3}
+    entry = {"kind": for_a_while, "at": 2023.0, "until": 2023.5, "set": dearer}
+    scenario = tiny.override({"interventions": [entry]})
+    assert scenario.model_dump()["interventions"][0]["kind"] == for_a_while  # round trip
+    results = econsim.simulate(scenario, seed=1)
+    times = results.events.filter(pl.col("event") == "intervention")["time"].to_list()
+    assert times == [2023.0, 2023.5]
+    served = results.timeseries.filter(pl.col("ai_output") > 0)
+    share = served.group_by("time", "lab").agg((pl.col("revenue") / pl.col("ai_output")).mean())
+    price = dict(frontier=0.1, challenger=0.08)
+    for time, lab, measured in share.iter_rows():
+        expected = 0.3 if 2023.0 <= time < 2023.5 else price[lab]
+        assert measured == pytest.approx(expected, rel=1e-12), (time, lab)
+
+
+def test_an_intervention_is_checked_against_its_own_kind(tiny, for_a_while):
+    entry = {"kind": for_a_while, "at": 2023.0, "untill": 2023.5, "set": {"verticals.legal.p": 1}}
+    with pytest.raises(econsim.ScenarioError, match=r"interventions\.0\.untill: .*'until'"):
+        tiny.override({"interventions": [entry]})
+    with pytest.raises(econsim.ScenarioError, match="unknown intervention kind 'for_a_whil'"):
+        tiny.override({"interventions": [{**entry, "kind": "for_a_whil"}]})

@@ -76,7 +76,7 @@ import econsim.engine
 from econsim.cli import main
 from econsim.results.metrics import METRIC_UNITS
 from econsim.results.parquet import units
-from econsim.scenario import Scenario, bundled_scenarios, is_live
+from econsim.scenario import Scenario, bundled_scenarios
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 from econsim.state.events import Event
 
@@ -716,7 +716,7 @@ def reshaping(
             for p, v in walk(full)
             if not isinstance(v, dict | list)
             and p[0] != "interventions"
-            and is_live(".".join(map(str, p)))
+            and Scenario.is_live(".".join(map(str, p)))
         ]
         path, original = draw(st.sampled_from(live))
         key = ".".join(map(str, path))

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 import econsim
 from econsim.experiments.study import load_study
-from econsim.scenario import Scenario, ScenarioError, key_bounds
+from econsim.scenario import Scenario, ScenarioError
 from econsim.scenario.keys import _unwrap
 from econsim.scenario.loading import bundled
 
@@ -71,7 +71,7 @@ def number_keys(model: type[BaseModel] = Scenario, prefix: str = "") -> list[str
 
 
 def ends(key: str) -> list[float]:
-    low, high, strict = key_bounds(key)
+    low, high, strict = Scenario.key_bounds(key)
     assert low is not None and high is not None, f"{key} has no range"
     return [math.nextafter(low, math.inf) if strict else low, high]
 
@@ -158,7 +158,7 @@ def test_the_ranges_bundled_studies_sweep_lie_inside_the_schema(name):
             isinstance(v, int | float) and not isinstance(v, bool) for v in values
         ):
             continue
-        low, high, strict = key_bounds(key)
+        low, high, strict = Scenario.key_bounds(key)
         for value in values:
             assert low is None or (value > low if strict else value >= low), (name, key)
             assert high is None or value <= high, (name, key)

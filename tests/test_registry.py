@@ -1,31 +1,43 @@
-"""Extension points: names in the low-layer registry, one implementation each."""
+"""Extension points: names in the low-layer registries, one implementation each."""
 
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import pytest
 
 import econsim
-import econsim.agents.holders
-import econsim.agents.strategies  # registers the strategies
 from econsim.results.metrics import METRICS
-from econsim.scenario import ScenarioError
-from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES, Registry
+from econsim.scenario import INTERVENTIONS, ScenarioError
+from econsim.scenario.registry import Registry
 
 
-@pytest.mark.parametrize("registry", [STRATEGIES, HOLDER_POLICIES], ids=lambda r: r.kind)
-def test_every_allowed_name_has_exactly_one_implementation(registry):
-    assert sorted(registry) == sorted(registry.names)
+def test_a_registry_loads_its_built_in_implementations_before_it_names_any():
+    # in a fresh process, validating a scenario is what loads the agents' extensions
+    code = (
+        "import sys\n"
+        "from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES\n"
+        "assert 'econsim.agents.strategies' not in sys.modules\n"
+        "print(STRATEGIES.names, HOLDER_POLICIES.names)\n"
+        "print(STRATEGIES['broad'].__module__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "('broad', 'isolated', 'vertical') ('embargo', 'license', 'exclusive', 'open')",
+        "econsim.agents.strategies",
+    ]
+    assert INTERVENTIONS.names == ("set",)
 
 
-def test_a_name_must_be_declared_and_registered_once():
-    toy: Registry[object] = Registry("toy", ("a",))
+def test_a_name_is_registered_once():
+    toy: Registry[object] = Registry("toy", home="econsim.scenario.errors")
     toy.register("a")(object)
     with pytest.raises(KeyError, match="registered twice"):
         toy.register("a")(object)
-    with pytest.raises(KeyError, match="not declared"):
-        toy.register("b")(object)
+    toy.forget("a")
+    assert toy.names == ()
 
 
 @pytest.mark.parametrize(

@@ -120,12 +120,6 @@ def embargo(holder: DataHolder, now: float) -> None:
     """Nobody gets the data."""
 
 
-@HOLDER_POLICIES.register("open")
-def open_trust(holder: DataHolder, now: float) -> None:
-    """A public data trust: every lab gets every delivery, free."""
-    holder.licensed_until[:] = now + holder.spec.round_interval
-
-
 @HOLDER_POLICIES.register("license")
 def license_to_all(holder: DataHolder, now: float) -> None:
     """Any lab whose bid meets the price gets a contract."""
@@ -146,3 +140,9 @@ def exclusive(holder: DataHolder, now: float) -> None:
     if bids[ranked[0]] >= price and bids[ranked[0]] > 0:
         second = bids[ranked[1]] if len(ranked) > 1 else 0.0
         holder.sign(holder.labs[int(ranked[0])], now, max(second, price))
+
+
+@HOLDER_POLICIES.register("open")
+def open_trust(holder: DataHolder, now: float) -> None:
+    """A public data trust: every lab gets every delivery, free."""
+    holder.licensed_until[:] = now + holder.spec.round_interval

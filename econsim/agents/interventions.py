@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from typing import Any
+from functools import partial
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.scenario import Intervention
+from econsim.scenario.interventions import Intervention, Live, Undo
 from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
 
@@ -17,13 +17,30 @@ from econsim.state.ledger import PracticeLedger
 def interventions(
     env: simpy.Environment,
     timeline: Sequence[Intervention],
-    apply: Callable[[dict[str, Any], int], None],
+    live: Live,
+    applied: Callable[[int], None],
 ) -> Generator[simpy.Event, None, None]:
-    """At each intervention's time, set its keys; one at or before the start applies at once."""
+    """At each intervention's time, apply it (one at or before the start applies at once).
+
+    A change that ends by itself is undone at its end; ``applied(index)`` is told of
+    each change and each undoing, by the intervention's place in the timeline.
+    """
     for index, intervention in sorted(enumerate(timeline), key=lambda pair: pair[1].at):
         if intervention.at > env.now:
             yield env.timeout(intervention.at - env.now)
-        apply(intervention.set, index)
+        undo = intervention.apply(live, env.now)
+        applied(index)
+        until = intervention.ends()
+        if until is not None:
+            env.process(_undo_at(env, until, undo, live, partial(applied, index)))
+
+
+def _undo_at(
+    env: simpy.Environment, until: float, undo: Undo, live: Live, undone: Callable[[], None]
+) -> Generator[simpy.Event, None, None]:
+    yield env.timeout(max(until - env.now, 0.0))
+    undo(live, env.now)
+    undone()
 
 
 def economy(

@@ -7,11 +7,12 @@ problem is reported with the key path that caused it, never as a traceback.
 
 Inside, each module uses only those above it in this list: ``errors`` and
 ``registry`` (leaves), ``graphs`` (edge lists), ``keys`` (key paths, for any schema),
-``schema`` (the tables), ``scenario`` (the root, its validation and conversions),
-``loading`` (files) and ``limits`` (what a run will cost).
+``schema`` (the tables), ``interventions`` (their kinds), ``scenario`` (the root, its
+validation and conversions), ``loading`` (files) and ``limits`` (what a run costs).
 """
 
 from econsim.scenario.errors import ScenarioError
+from econsim.scenario.interventions import INTERVENTIONS, Intervention, SetKeys
 from econsim.scenario.keys import parse_assignments
 from econsim.scenario.loading import (
     DEFAULT_SCENARIO,
@@ -20,7 +21,7 @@ from econsim.scenario.loading import (
     resolve_path,
     scenario_dirs,
 )
-from econsim.scenario.scenario import Scenario, is_live, key_bounds
+from econsim.scenario.scenario import Scenario
 from econsim.scenario.schema import (
     Actuation,
     Capability,
@@ -31,7 +32,6 @@ from econsim.scenario.schema import (
     Finance,
     FirmSize,
     Holder,
-    Intervention,
     Lab,
     LeadTime,
     Market,
@@ -43,6 +43,7 @@ from econsim.scenario.schema import (
 
 __all__ = [
     "DEFAULT_SCENARIO",
+    "INTERVENTIONS",
     "Actuation",
     "Capability",
     "Compute",
@@ -59,12 +60,11 @@ __all__ = [
     "Research",
     "Scenario",
     "ScenarioError",
+    "SetKeys",
     "SupplyGraph",
     "Threshold",
     "Vertical",
     "bundled_scenarios",
-    "is_live",
-    "key_bounds",
     "load_scenario",
     "parse_assignments",
     "resolve_path",

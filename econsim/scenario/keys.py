@@ -14,7 +14,7 @@ import math
 import tomllib
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Union
 
@@ -150,14 +150,17 @@ def key_bounds(root: type[BaseModel], path: str) -> tuple[float | None, float | 
     return low, high, strict
 
 
-def fields_at(root: type[BaseModel], parts: Iterable[str]) -> list[str]:
+def fields_at(root: type[BaseModel], parts: Sequence[str], raw: Any = None) -> list[str]:
     """The keys a table at this path may hold ([] where it is no table of keys)."""
     schema: Any = root
     try:
-        for step in walk(root, parts):
+        for step in walk(root, parts, raw):
             schema = step.schema
     except KeyError:
         return []
+    if _is_model(schema) and issubclass(schema, Kinds):
+        entry = value_at(raw, ".".join(parts)) if raw is not None else None
+        schema = schema.schema_for(entry) if isinstance(entry, Mapping) else schema
     return list(schema.model_fields) if _is_model(schema) else []
 
 
@@ -312,20 +315,24 @@ def unknown(kind: str, name: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {name!r}{hint}"
 
 
-def describe_error(error: Any, root: type[BaseModel]) -> str:
-    """One line for a pydantic error: key path, what is wrong, what was given."""
+def describe_error(error: Any, root: type[BaseModel], raw: Any = None) -> str:
+    """One line for a pydantic error: key path, what is wrong, what was given.
+
+    ``raw``, the input that failed, lets a "did you mean" name the keys of an entry
+    whose schema the entry chooses itself (an intervention's kind).
+    """
     loc = [str(part) for part in error["loc"] if not str(part).startswith("function-")]
     loc = [p for p in loc if p not in {"list[str]", "literal['all']", "str", "none"}]
     path = ".".join(map(key_part, loc)) or "(top level)"  # one line, whatever the keys
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"{path}: {unknown('key', loc[-1], fields_at(root, loc[:-1]))}"
+        return f"{path}: {unknown('key', loc[-1], fields_at(root, loc[:-1], raw))}"
     if kind == "missing":
         return f"{path}: required key is missing"
     message = str(error["msg"]).removeprefix("Value error, ")
     given = error.get("input")
     field, _, rest = message.partition(": ")
-    if kind == "value_error" and rest and field.split(".")[0] in fields_at(root, loc):
+    if kind == "value_error" and rest and field.split(".")[0] in fields_at(root, loc, raw):
         return f"{'.'.join([*map(key_part, loc), field])}: {rest}"  # a check of a key below
     if kind == "value_error" or isinstance(given, dict):
         return f"{path}: {message}"

@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import tomli_w
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, SerializeAsAny, ValidationError, model_validator
 
 from econsim.scenario import keys
 from econsim.scenario.errors import ScenarioError, key_part
 from econsim.scenario.graphs import EdgeList, Network, network_from_graph, read_edge_list
+from econsim.scenario.interventions import Intervention, Running, by_kind
 from econsim.scenario.keys import WORLD, apply_overrides, describe_error, unknown
 from econsim.scenario.schema import (
     MAX_TICKS,
@@ -25,7 +26,6 @@ from econsim.scenario.schema import (
     Compute,
     Economy,
     Holder,
-    Intervention,
     Lab,
     Market,
     SupplyGraph,
@@ -53,7 +53,9 @@ class Scenario(_Frozen):
     verticals: Annotated[dict[str, Vertical], Field(min_length=1)]
     labs: Annotated[dict[str, Lab], Field(min_length=1)]
     holders: dict[str, Holder] = Field(default_factory=dict)
-    interventions: Annotated[list[Intervention], WORLD] = Field(default_factory=list)
+    interventions: Annotated[
+        list[SerializeAsAny[Annotated[Intervention, BeforeValidator(by_kind)]]], WORLD
+    ] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -169,6 +171,16 @@ class Scenario(_Frozen):
         """The year the run stops."""
         return self.start + self.horizon
 
+    @classmethod
+    def is_live(cls, key: str) -> bool:
+        """Whether an intervention may set this key while a run is going."""
+        return keys.is_live(cls, key)
+
+    @classmethod
+    def key_bounds(cls, key: str) -> tuple[float | None, float | None, bool]:
+        """The (lowest, highest, strictly-above-lowest) a number's key may take."""
+        return keys.key_bounds(cls, key)
+
     @property
     def period(self) -> str:
         """The run's years as text: ``2022.5-2043``."""
@@ -215,16 +227,6 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def is_live(key: str) -> bool:
-    """Whether an intervention may set this scenario key while a run is going."""
-    return keys.is_live(Scenario, key)
-
-
-def key_bounds(key: str) -> tuple[float | None, float | None, bool]:
-    """The (lowest, highest, strictly-above-lowest) a scenario number's key may take."""
-    return keys.key_bounds(Scenario, key)
-
-
 def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) -> Scenario:
     """Validate a raw scenario dict; problems are reported against ``source``.
 
@@ -245,7 +247,9 @@ def validate(raw: dict[str, Any], source: str, edges: EdgeList | None = None) ->
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(source, [describe_error(e, Scenario) for e in error.errors()]) from None
+        raise ScenarioError(
+            source, [describe_error(e, Scenario, raw) for e in error.errors()]
+        ) from None
     _check_references(scenario, source)
     if scenario.graph.kind == "file" and edges is not None:
         _check_edges(edges, scenario.economy.firms, f"{source}: graph.path {scenario.graph.path}")
@@ -315,25 +319,9 @@ def _check_references(scenario: Scenario, source: str) -> None:
 def _intervention_problems(scenario: Scenario) -> list[str]:
     """Check each intervention in time order, on the scenario as it stands by then."""
     problems = []
-    running = scenario.model_copy(update={"interventions": []})  # or checks would recurse
+    running: Running = scenario.model_copy(update={"interventions": []})  # or it recurses
     timeline = sorted(enumerate(scenario.interventions), key=lambda pair: pair[1].at)
     for i, intervention in timeline:
-        fixed = [key for key in intervention.set if not is_live(key)]
-        problems += [
-            f"interventions.{i}.set.{key}: cannot change during a run; set it in "
-            f"the scenario itself"
-            for key in fixed
-        ]
-        if fixed:
-            continue
-        try:
-            running = running.override(intervention.set)
-        except ScenarioError as error:
-            problems += [_at_intervention(i, p) for p in error.problems]
+        running, found = intervention.check(running, f"interventions.{i}")
+        problems += found
     return problems
-
-
-def _at_intervention(index: int, problem: str) -> str:
-    if problem.startswith("--set "):
-        return f"interventions.{index}.set.{problem.removeprefix('--set ')}"
-    return f"interventions.{index}: {problem}"

@@ -239,19 +239,6 @@ class Holder(_Frozen):
     contract_years: Interval = 2.0
 
 
-class Intervention(_Frozen):
-    """At time ``at``, set scenario keys to new values (``{"verticals.x.p": 0.05}``).
-
-    ``name`` addresses it from the command line (``--set interventions.mandate.at=2030``)
-    and from a scenario that extends this one; an unnamed one is named by its position.
-    """
-
-    name: str = ""
-    at: float
-    set: dict[str, Any] = Field(min_length=1)
-    note: str = ""
-
-
 # ---------------------------------------------------------------- economy-wide
 
 

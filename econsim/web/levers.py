@@ -11,7 +11,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from econsim.scenario import Scenario, key_bounds
+from econsim.scenario import Scenario
 from econsim.scenario.keys import expand_key, value_at
 from econsim.scenario.registry import HOLDER_POLICIES
 
@@ -69,7 +69,7 @@ def levers_for(scenario: Scenario, vertical: str) -> list[Lever]:
     for template, label, group, log, fallback in LEVERS:
         key = template.format(v=vertical)
         value = float(value_at(raw, expand_key(raw, key)[0]))
-        low, high, strict = key_bounds(key)
+        low, high, strict = Scenario.key_bounds(key)
         note = ""
         span = value * HEADROOM if value > 0 else fallback  # the schema's range is wider
         if high is None or high > span:  # than a slider can show: near the value
