@@ -12,22 +12,23 @@ import platform
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
 from econsim.agents.calendar import FirmClock
-from econsim.agents.holders import DataHolder
+from econsim.agents.holders import DataHolder, HolderTerms
 from econsim.agents.interventions import economy, interventions
-from econsim.agents.lab import LabAgent
-from econsim.agents.market import Market
+from econsim.agents.lab import LabAgent, LabTerms
+from econsim.agents.market import Market, MarketTerms
 from econsim.build import commit, engine_build, version
 from econsim.results import Results, metrics
 from econsim.scenario import Scenario
-from econsim.state.conditions import Conditions, Refreshable
 from econsim.state.events import Event
-from econsim.state.ledger import PracticeLedger
+from econsim.state.ledger import LedgerTerms, PracticeLedger
+from econsim.state.parameters import LiveScenario
 from econsim.state.recorder import EventLog, TimeSeries
 from econsim.world.firms import build_world
 from econsim.world.streams import Streams
@@ -45,32 +46,50 @@ class Simulation:
         streams = Streams(self.seed)
         self.world = build_world(scenario, streams)
         self.env = FirmClock(scenario.start, scenario.end, 1.0 / scenario.steps_per_year)
-        self.conditions = Conditions(scenario)
         self.log = EventLog()
-        self.ledger = PracticeLedger(len(scenario.labs), self.conditions, scenario.start)
+        # each agent is made with its view of the scenario and follows it, in this order:
+        # the ledger first, so that it integrates under the old rates before the rest
+        live = self.live = LiveScenario(scenario)
+        start, labs = scenario.start, len(scenario.labs)
+        self.ledger = live.follow(LedgerTerms.read, partial(PracticeLedger, labs=labs, start=start))
         self.labs = [
-            LabAgent(i, name, self.conditions, self.ledger, scenario.start)
+            live.follow(
+                partial(LabTerms.read, name=name),
+                partial(
+                    LabAgent, index=i, name=name, ledger=self.ledger, tasks=live.tasks, start=start
+                ),
+            )
             for i, name in enumerate(scenario.labs)
         ]
-        self.market = Market(
-            self.env, self.world, self.conditions, self.labs, self.ledger, self.log, streams
+        self.market = live.follow(
+            MarketTerms.read,
+            partial(
+                Market,
+                env=self.env,
+                world=self.world,
+                labs=self.labs,
+                ledger=self.ledger,
+                log=self.log,
+                streams=streams,
+            ),
         )
-        subscribers: list[Refreshable] = [self.ledger, *self.labs, self.market]
-        for subscriber in subscribers:  # the ledger first: it integrates under the old rates
-            self.conditions.subscribe(subscriber)
         self.holders = [
-            DataHolder(name, self.conditions, self.labs, self.ledger, self.log, scenario.start)
+            live.follow(
+                partial(HolderTerms.read, name=name),
+                partial(DataHolder, labs=self.labs, ledger=self.ledger, log=self.log, start=start),
+            )
             for name in scenario.holders
         ]
         steps = round(scenario.horizon * scenario.reports_per_year)
         self.report_times = scenario.start + np.arange(steps + 1) / scenario.reports_per_year
         self.series = TimeSeries(self.report_times, len(self.labs), len(scenario.verticals))
+        self._started = False
         self.build_seconds = time.perf_counter() - clock
 
     def run(self, progress: Progress | None = None) -> Results:
         """Simulate to the horizon; ``progress(now)`` is called at every report."""
         clock = time.perf_counter()
-        self._start_processes()
+        self.start()
         # Events make no reference cycles, so the cyclic collector only rescans the
         # live heap of pending timers, again and again: pause it for the run.
         collecting = gc.isenabled()
@@ -87,8 +106,14 @@ class Simulation:
                 gc.enable()
         return self._results(time.perf_counter() - clock)
 
-    def _start_processes(self) -> None:
+    def start(self) -> None:
+        """Start the run (once): labs assess their first models, every process begins."""
+        if self._started:
+            return
+        self._started = True
         env, step = self.env, 1.0 / self.scenario.steps_per_year
+        for lab in self.labs:
+            lab.begin(env.now)
         for lab in self.labs:
             self.ledger.set_deployer(lab.index, env.now, lab.deployer_flags())
             self.log.add(env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))
@@ -100,10 +125,8 @@ class Simulation:
         self.market.seed_adoption()
         for holder in self.holders:
             env.process(holder.process(env))
-        env.process(economy(env, self.conditions, self.ledger, self.market.adoption, step))
-        env.process(
-            interventions(env, self.scenario.interventions, self.conditions, self._intervened)
-        )
+        env.process(economy(env, self.ledger, self.market.adoption, step))
+        env.process(interventions(env, self.scenario.interventions, self.live, self._intervened))
 
     # ------------------------------------------------------------ callbacks
 
@@ -129,7 +152,7 @@ class Simulation:
     @property
     def output_value(self) -> NDArray[np.float64]:
         """Each vertical's yearly output now, USD (what the recorded columns read)."""
-        return self.conditions.verticals.output_value
+        return self.ledger.terms.output_value
 
     def _report(self, index: int, now: float) -> None:
         self.ledger.advance_all(now)

@@ -251,21 +251,6 @@ def test_a_value_where_a_table_belongs_is_a_clean_error():
 # ------------------------------------------------------------------ live parameters
 
 
-def test_what_an_agent_caches_is_something_an_intervention_may_change():
-    import fnmatch
-
-    from econsim.scenario import Scenario
-    from econsim.state.conditions import flat_values
-
-    sim = econsim.Simulation(econsim.load_scenario("baseline", SMALL))
-    keys = list(flat_values(sim.scenario))
-    for subscriber in (sim.ledger, *sim.labs, sim.market):
-        for pattern in subscriber.caches:
-            named = [k for k in keys if fnmatch.fnmatchcase(k, pattern) or
-                     fnmatch.fnmatchcase(k, pattern + ".*")]  # fmt: skip
-            assert named and all(Scenario.is_live(k) for k in named), pattern
-
-
 def test_a_change_reaches_the_copies_agents_keep():
     # customers withdraw consent in healthcare at 2025: the ledger's copy follows, and
     # nothing more reaches the labs from healthcare's firms
@@ -282,10 +267,3 @@ def test_a_change_reaches_the_copies_agents_keep():
     assert before[-1] > before[0]
     assert after.max() == pytest.approx(after[0])
     assert (sim.ledger.consent[:, sim.scenario.vertical_names.index("healthcare")] == 0).all()
-
-
-def test_the_parameter_table_holds_every_number_of_a_vertical():
-    from econsim.state.conditions import VerticalTable, numeric_fields
-
-    vertical = econsim.load_scenario("baseline").verticals["healthcare"]
-    assert set(VerticalTable.KEYS) == set(numeric_fields(vertical))

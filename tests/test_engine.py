@@ -17,11 +17,12 @@ from scipy import stats
 
 import econsim
 from econsim.agents.market import DEPLOYED, PILOTING
-from econsim.agents.release import Trainer, TrainingData
+from econsim.agents.release import Learning, Trainer, TrainingData
 from econsim.model.capability import learning_curve
 from econsim.model.diffusion import capture_share
 from econsim.model.tasks import exact_popularity
-from econsim.state.ledger import PracticeLedger
+from econsim.state.ledger import LedgerTerms, PracticeLedger
+from econsim.state.parameters import VerticalTable
 
 RIVAL = """
 extends = "baseline"
@@ -144,7 +145,7 @@ def replay(two_labs):
 
 def test_data_received_equals_data_generated_times_consent_exactly(two_labs):
     world, scenario = two_labs.world, two_labs.scenario
-    v = two_labs.conditions.verticals
+    v = VerticalTable(scenario.verticals)
     per_share = v.volume * capture_share(v.tokenizability, two_labs.ledger.actuation)
     received = np.zeros(two_labs.market.deployed.shape)
     stock = np.tile(
@@ -180,7 +181,7 @@ def test_revenue_is_the_price_share_of_output_from_the_firms_the_event_log_says_
     rows = results.timeseries.filter(pl.col("time").is_close(when))
     shape = served.shape
     capability = rows["capability"].to_numpy().reshape(shape)
-    output = served * two_labs.conditions.verticals.output_value * capability
+    output = served * VerticalTable(two_labs.scenario.verticals).output_value * capability
     assert rows["ai_output"].to_numpy().reshape(shape) == pytest.approx(output, rel=1e-9)
     price = np.array([[lab.finance.price_share] for lab in scenario.labs.values()])
     assert rows["revenue"].to_numpy().reshape(shape) == pytest.approx(price * output, rel=1e-9)
@@ -225,10 +226,7 @@ def test_a_release_is_trained_on_the_data_at_its_training_start(two_labs):
         efficiency=1.5,
         real_efficiency=at["real_efficiency"].to_numpy(),
     )
-    conditions = two_labs.conditions
-    model = Trainer(conditions.verticals, conditions.tasks).assess(
-        data, scenario.capability, snapshot_time + 0.25
-    )
+    model = Trainer(two_labs.live.tasks).assess(data, Learning.read(scenario), snapshot_time + 0.25)
     after = results.timeseries.filter(
         (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time + 0.5))
     )
@@ -323,17 +321,18 @@ def test_the_adoption_race_counts_each_deployed_firm_once(two_labs):
 
 
 def parts(overrides: dict[str, object] | None = None) -> tuple[econsim.Simulation, Trainer]:
-    """A simulation at its start (nothing has run) and a trainer on its conditions."""
+    """A simulation whose labs have their first models (nothing has run), and a trainer."""
     scenario = econsim.load_scenario("baseline", {"economy.firms": 500, **(overrides or {})})
     simulation = econsim.Simulation(scenario, seed=1)
-    conditions = simulation.conditions
-    return simulation, Trainer(conditions.verticals, conditions.tasks)
+    for lab in simulation.labs:
+        lab.begin(scenario.start)
+    return simulation, Trainer(simulation.live.tasks)
 
 
 def test_a_fresh_ledger_only_decays_the_corpus_until_rates_are_set():
     simulation, _ = parts()
-    start, v = simulation.scenario.start, simulation.conditions.verticals
-    ledger = PracticeLedger(2, simulation.conditions, start)
+    start, v = simulation.scenario.start, VerticalTable(simulation.scenario.verticals)
+    ledger = PracticeLedger(LedgerTerms.read(simulation.scenario), 2, start)
     ledger.advance_all(start + 2.0)
     assert ledger.real == pytest.approx(np.tile(v.corpus_practice * np.exp(-2.0 * v.drift), (2, 1)))
     for stock in ("graded", "synthetic", "received", "generated", "operated", "output"):
@@ -343,14 +342,14 @@ def test_a_fresh_ledger_only_decays_the_corpus_until_rates_are_set():
 def test_a_delivery_adds_its_episodes_to_the_practice_and_graded_stocks_which_then_decay():
     simulation, _ = parts()
     ledger, start = simulation.ledger, simulation.scenario.start
-    twin = PracticeLedger(len(simulation.labs), simulation.conditions, start)
+    twin = PracticeLedger(simulation.ledger.terms, len(simulation.labs), start)
     for book, lab in itertools.product((ledger, twin), range(len(simulation.labs))):
         book.set_lab_rates(lab, start, *np.zeros((3, ledger.real.shape[1])))  # no inflow
     finance = simulation.scenario.vertical_names.index("finance")
     ledger.deliver(0, finance, start + 1.0, 1e9)
     for book in (ledger, twin):
         book.advance_all(start + 3.0)
-    kept = 1e9 * math.exp(-2.0 * simulation.conditions.verticals.drift[finance])
+    kept = 1e9 * math.exp(-2.0 * simulation.ledger.terms.drift[finance])
     for stock in ("real", "graded"):
         added = getattr(ledger, stock) - getattr(twin, stock)
         assert added[0, finance] == pytest.approx(kept, rel=1e-9)
@@ -363,7 +362,7 @@ def test_graded_outcomes_elsewhere_count_towards_eval_validity_by_their_transfer
     simulation, _ = parts(
         {"capability.generalization": 1e-3, "capability.transfer": {"software": {"finance": 0.5}}}
     )
-    names, v = simulation.scenario.vertical_names, simulation.conditions.verticals
+    names, v = simulation.scenario.vertical_names, VerticalTable(simulation.scenario.verticals)
     software, finance = names.index("software"), names.index("finance")
     lab = simulation.labs[0]
     assert lab.eval_validity().tolist() == v.eval_validity.tolist()  # no graded outcomes yet
@@ -378,7 +377,7 @@ def test_graded_outcomes_elsewhere_count_towards_eval_validity_by_their_transfer
 
 def test_the_gain_of_extra_data_is_what_a_model_trained_with_it_would_add():
     simulation, trainer = parts()
-    settings, lab = simulation.scenario.capability, simulation.labs[0]
+    settings, lab = Learning.read(simulation.scenario), simulation.labs[0]
     model = lab.model
     finance = simulation.scenario.vertical_names.index("finance")
     assert trainer.gain(model, finance, 0.0, settings) == 0.0
@@ -392,20 +391,20 @@ def test_the_gain_of_extra_data_is_what_a_model_trained_with_it_would_add():
 
 def test_continual_learning_is_retraining_on_the_learned_share_of_what_customers_sent():
     simulation, trainer = parts()
-    settings, model = simulation.scenario.capability, simulation.labs[0].model
-    names = simulation.scenario.vertical_names
+    model, names = simulation.labs[0].model, simulation.scenario.vertical_names
+    settings = replace(Learning.read(simulation.scenario), continual_learning=0.25)
     snapshot = replace(model.data, consented=np.full(len(names), 2e9))
     model = replace(model, data=snapshot)
     sent = np.zeros(len(names))
     sent[names.index("legal")] = 4e9
-    learned = trainer.learned(model, snapshot.consented + sent, 0.25, settings)
+    learned = trainer.learned(model, snapshot.consented + sent, settings)
     retrained = trainer.assess(
         replace(snapshot, practice=snapshot.practice + 0.25 * sent), settings, model.released
     )
     assert learned.real == pytest.approx(retrained.real, rel=1e-12)
     assert learned.real[names.index("legal")] > model.real[names.index("legal")]
     assert learned.proxy is model.proxy  # benchmark scores are published per release
-    nothing = trainer.learned(model, snapshot.consented, 0.5, settings)
+    nothing = trainer.learned(model, snapshot.consented, settings)
     assert nothing.real.tolist() == model.real.tolist()  # nothing sent, nothing learned
 
 
@@ -444,8 +443,8 @@ def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_da
         "capability.transfer": {"software": {"finance": 0.3}},
     }
     simulation, trainer = parts(overrides)
-    scenario, settings = simulation.scenario, simulation.scenario.capability
-    names = scenario.vertical_names
+    scenario = simulation.scenario
+    settings, names = Learning.read(scenario), scenario.vertical_names
     count = len(names)
     data = TrainingData(
         practice=np.linspace(100.0, 300.0, count),

@@ -7,6 +7,7 @@ Every test here adds a throwaway extension the way a developer would add a real 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import econsim
+from econsim.agents.holders import Licence, Round, license_to_all
+from econsim.agents.strategies import Broad
 from econsim.scenario import INTERVENTIONS, SetKeys
+from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 from econsim.state.columns import COLUMNS, RecordedRun, column, per_lab
 
 
@@ -87,3 +91,49 @@ def test_an_intervention_is_checked_against_its_own_kind(tiny, for_a_while):
         tiny.override({"interventions": [entry]})
     with pytest.raises(econsim.ScenarioError, match="unknown intervention kind 'for_a_whil'"):
         tiny.override({"interventions": [{**entry, "kind": "for_a_whil"}]})
+
+
+@pytest.fixture
+def software_only() -> Iterator[str]:
+    @STRATEGIES.register("software_only")
+    class SoftwareOnly(Broad):
+        """Sells in software alone."""
+
+        def offers(self) -> np.ndarray:
+            return np.array([v == "software" for v in self.lab.prospects.verticals])
+
+    yield "software_only"
+    STRATEGIES.forget("software_only")
+
+
+def test_a_strategy_declared_once_decides_where_its_lab_sells(tiny, software_only):
+    scenario = tiny.override({"labs.challenger.strategy": software_only})
+    final = econsim.simulate(scenario, seed=1).timeseries.filter(pl.col("time") == scenario.end)
+    sells = (
+        final.filter(pl.col("lab") == "challenger")
+        .group_by(pl.col("vertical") == "software")
+        .agg(pl.col("deployed").sum())
+    )
+    assert dict(sells.iter_rows()) == {True: pytest.approx(sells["deployed"].max()), False: 0}
+    assert sells["deployed"].max() > 0
+
+
+@pytest.fixture
+def half_price() -> Iterator[str]:
+    @HOLDER_POLICIES.register("half_price")
+    def _half(round_: Round) -> list[Licence]:
+        """Licence as ``license`` does, for half the price."""
+        return [
+            replace(licence, per_year=licence.per_year / 2) for licence in license_to_all(round_)
+        ]
+
+    yield "half_price"
+    HOLDER_POLICIES.forget("half_price")
+
+
+def test_a_holder_policy_declared_once_decides_the_licences(tiny, half_price):
+    holder = {"vertical": "healthcare", "policy": half_price, "price": 1e6, "growth": 1e9}
+    scenario = tiny.override({"holders": {"hospitals": holder}})
+    licences = econsim.simulate(scenario, seed=1).events.filter(pl.col("event") == "licence")
+    assert licences.height >= 2
+    assert licences["value"].to_list() == [5e5] * licences.height

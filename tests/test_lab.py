@@ -22,6 +22,7 @@ def simulation(
 def test_a_labs_current_model_records_the_time_of_its_last_release():
     run = simulation("baseline", {"horizon": 1.5})
     start = run.scenario.start
+    run.start()
     assert [lab.model.released for lab in run.labs] == [start] * len(run.labs)
     releases = run.run().events.filter(pl.col("event") == "release")
     for lab in run.labs:
@@ -64,7 +65,7 @@ def test_an_eval_intervention_leaves_each_lab_integrating_where_it_did():
     assert [lab.name for lab in run.labs] == ["frontier", "conqueror"]
     assert [np.flatnonzero(row).tolist() for row in flags] == [[], [names.index("healthcare")]]
     assert ledger.deployer.tolist() == flags
-    consent = np.where(flags, 1.0, run.conditions.verticals.consent)
+    consent = np.where(flags, 1.0, run.ledger.terms.consent)
     assert ledger.consent.tolist() == consent.tolist()
     # the consent never changed during the run: every cell kept its share of what it generated
     assert ledger.consented == pytest.approx(ledger.generated * consent, rel=1e-12)
@@ -82,6 +83,7 @@ def test_each_licence_adds_its_yearly_fee_to_the_labs_licence_bill_at_once():
 
 def test_a_new_lab_has_earned_nothing_and_spends_its_funding_on_compute():
     run = simulation("baseline", {})
+    run.start()
     price = run.scenario.compute.price
     for lab in run.labs:
         assert lab.revenue == 0.0
@@ -117,6 +119,7 @@ def test_a_labs_own_firms_feed_its_data_by_their_share_of_the_verticals_real_fir
     )
     share = 2000.0 / (scenario.economy.real_firms * weights[finance] / sum(weights))
     yearly = share * spec.volume * (spec.tokenizability + (1 - spec.tokenizability) * level)
+    run.start()
     ledger.advance_all(scenario.start + 1.0)
     assert ledger.operated[0, finance] == pytest.approx(yearly, rel=1e-12)
     assert ledger.operated[1, finance] == 0.0

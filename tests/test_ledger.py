@@ -35,7 +35,7 @@ def test_deliveries_add_to_the_graded_and_received_data_already_there():
     drift = float(ledger.drift[finance])
     graded = r * -math.expm1(-3 * drift) / drift
     graded += sum(episodes * math.exp(-(3 - at) * drift) for at, episodes in lumps.items())
-    corpus = simulation.conditions.verticals.corpus_practice[finance] * math.exp(-3 * drift)
+    corpus = simulation.ledger.terms.corpus_practice[finance] * math.exp(-3 * drift)
     assert ledger.graded[0, finance] == pytest.approx(graded, rel=1e-12)
     assert ledger.real[0, finance] == pytest.approx(corpus + graded, rel=1e-12)
     assert ledger.received[0, finance] == pytest.approx(3 * r + 4e9, rel=1e-12)

@@ -71,6 +71,7 @@ def test_after_releases_every_gate_is_the_smooth_step_of_the_best_score_on_offer
     assert found == pytest.approx(expected, rel=1e-9, abs=1e-12)
     # the releases moved gates: the scores at the start would give other weights
     start = econsim.Simulation(scenario, seed=3)
+    start.start()
     first = np.array([lab.model.proxy for lab in start.labs]).max(axis=0)[world.firm_vertical]
     moved = smooth_step(first - world.firm_threshold, width) != gates
     assert moved.sum() > 100
@@ -149,6 +150,7 @@ def test_labs_are_chosen_by_a_logit_of_score_net_of_price_and_switching_cost(inc
     path = tmp_path / "three.toml"
     path.write_text(THIRD_LAB)
     simulation = econsim.Simulation(econsim.load_scenario(path), seed=3)
+    simulation.start()
     vertical, draws = simulation.scenario.vertical_names.index("finance"), 20_000
     expected = logit_shares(simulation, vertical, incumbent)
     assert expected.min() > 0.01
@@ -163,7 +165,7 @@ def test_no_lab_is_chosen_where_no_lab_sells():
         "baseline", {"economy.firms": 2000, "labs.*.verticals": verticals}
     )
     simulation = econsim.Simulation(scenario, seed=3)
-    simulation.market.update_gates()
+    simulation.start()
     software = scenario.vertical_names.index("software")
     for incumbent in (-1, 0, 1):
         assert (

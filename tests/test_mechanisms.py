@@ -276,6 +276,7 @@ def test_a_vertical_seeded_with_nobody_leaves_the_others_their_initial_adopters(
 def test_firms_already_using_ai_are_drawn_among_those_the_gate_lets_through():
     scenario = econsim.load_scenario("baseline", {"economy.firms": 3000, "horizon": 0.25})
     simulation = econsim.Simulation(scenario, seed=3)
+    simulation.start()
     verticals = range(len(scenario.verticals))
     best = np.array([max(lab.model.proxy[v] for lab in simulation.labs) for v in verticals])
     world, width = simulation.world, scenario.market.gate_width

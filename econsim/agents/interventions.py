@@ -10,7 +10,6 @@ import simpy
 from numpy.typing import NDArray
 
 from econsim.scenario.interventions import Intervention, Live, Undo
-from econsim.state.conditions import Conditions
 from econsim.state.ledger import PracticeLedger
 
 
@@ -45,7 +44,6 @@ def _undo_at(
 
 def economy(
     env: simpy.Environment,
-    conditions: Conditions,
     ledger: PracticeLedger,
     adoption: Callable[[], NDArray[np.float64]],
     step: float,

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from econsim.agents.release import Trainer, TrainingData
-from econsim.agents.strategies import strategy_for
-from econsim.model.capability import eval_validity, steered_efficiency, transfer_matrix
+from econsim.agents.release import Learning, ReleasedModel, Trainer, TrainingData
+from econsim.agents.strategies import Prospects, strategy_for
+from econsim.model.capability import eval_validity, steered_efficiency
 from econsim.model.economy import (
     affordable_compute,
     compute_price,
@@ -28,39 +29,73 @@ from econsim.model.economy import (
     promised_funding,
 )
 from econsim.model.research import advance_efficiency
-from econsim.scenario import Capability, Lab
-from econsim.state.conditions import Conditions
+from econsim.model.tasks import TaskMix
+from econsim.scenario import Compute, Lab, Scenario
 from econsim.state.ledger import PracticeLedger
+from econsim.state.parameters import VerticalTable, unchanged
 
 FloatArray = NDArray[np.float64]
 LabCallback = Callable[["LabAgent"], None]
 
 
+@dataclass(frozen=True, eq=False)
+class LabTerms:
+    """What a lab reads of the scenario: its own entry, and the economy it works in.
+
+    ``learning`` is what its training reads and ``prospects`` what its strategy reads.
+    """
+
+    lab: Lab
+    compute: Compute
+    verticals: tuple[str, ...]
+    research_vertical: int
+    firms: FloatArray  # real firms in each vertical
+    graded_half: FloatArray
+    learning: Learning
+    prospects: Prospects
+
+    @classmethod
+    def read(cls, scenario: Scenario, name: str) -> LabTerms:
+        """The view of a scenario that the lab ``name`` reads."""
+        v = VerticalTable(scenario.verticals)
+        share = v.firm_share
+        return cls(
+            scenario.labs[name],
+            scenario.compute,
+            tuple(v.names),
+            scenario.research_vertical,
+            np.asarray(scenario.economy.real_firms * share / share.sum()),
+            v.graded_half,
+            Learning.read(scenario),
+            Prospects.read(scenario, name),
+        )
+
+
 class LabAgent:
     """One lab's state: efficiencies, compute, funding, environments, strategy, model.
 
-    It reads its own parameters live; only benchmark validity (its scores) and the
-    ban on vertical integration (where it is the deployer) need a refresh.
+    Made with its view of the scenario (:class:`LabTerms`); it does nothing until
+    :meth:`start`, which assesses its first model and buys its first compute.
     """
 
-    caches = ("verticals.*.eval_validity", "market.vertical_integration")
+    model: ReleasedModel  # from start on
 
     def __init__(
         self,
+        terms: LabTerms,
         index: int,
         name: str,
-        conditions: Conditions,
         ledger: PracticeLedger,
+        tasks: TaskMix,
         start: float,
     ) -> None:
-        self.index, self.name, self.conditions, self.ledger = index, name, conditions, ledger
+        self.terms, self.index, self.name, self.ledger = terms, index, name, ledger
         self.start = start
-        spec = self.spec
-        names = conditions.verticals.names
+        spec, names = terms.lab, terms.verticals
         offered = names if spec.verticals == "all" else spec.verticals
         self.configured = np.array([v in offered for v in names])
-        self.ai_research = conditions.scenario.research_vertical
-        self.trainer = Trainer(conditions.verticals, conditions.tasks)
+        self.ai_research = terms.research_vertical
+        self.trainer = Trainer(tasks)
         self.efficiency = spec.sample_efficiency
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)
         self.environments = np.zeros(len(names))
@@ -68,21 +103,38 @@ class LabAgent:
         self.compute = self.revenue = self.labour = self.licence_costs = 0.0
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
         self._output = 0.0
-        self.model = self.trainer.assess(self.snapshot(), self.capability_settings, start)
-        ledger.set_capability(index, start, self.model.real)
         self.strategy = strategy_for(self, spec.strategy)
-        self.strategy.start(start)
-        self._plan(start)
+
+    def begin(self, now: float) -> None:
+        """The run starts: the lab's first model is assessed, its strategy opens, it plans."""
+        self.model = self.trainer.assess(self.snapshot(), self.terms.learning, now)
+        self.ledger.set_capability(self.index, now, self.model.real)
+        self.strategy.start(now)
+        self._plan(now)
+
+    def retune(self, terms: LabTerms, now: float) -> None:
+        """The scenario changed: benchmarks re-measure, the rules on integration re-apply."""
+        old, self.terms = self.terms, terms
+        scores = unchanged(old.learning.eval_validity, terms.learning.eval_validity)
+        rules = old.prospects.vertical_integration == terms.prospects.vertical_integration
+        if not (scores and rules):
+            self.model = self.model.rescored(terms.learning.eval_validity)
+            self.ledger.set_deployer(self.index, now, self.deployer_flags())
 
     @property
     def spec(self) -> Lab:
-        """This lab's live scenario entry."""
-        return self.conditions.scenario.labs[self.name]
+        """This lab's scenario entry, as it stands."""
+        return self.terms.lab
 
     @property
-    def capability_settings(self) -> Capability:
-        """The live capability settings."""
-        return self.conditions.scenario.capability
+    def prospects(self) -> Prospects:
+        """What the lab's strategy reads of the scenario."""
+        return self.terms.prospects
+
+    @property
+    def capability(self) -> FloatArray:
+        """Real capability of the lab's current model, per vertical."""
+        return self.model.real
 
     @property
     def price_share(self) -> float:
@@ -100,10 +152,10 @@ class LabAgent:
         Graded outcomes elsewhere count with the transfer weights, as practice does:
         where learning generalises, so does knowing what works.
         """
-        v, settings = self.conditions.verticals, self.capability_settings
+        learning = self.terms.learning
         graded = self.ledger.graded[self.index]
-        transfer = transfer_matrix(v.names, settings.generalization, settings.transfer)
-        return eval_validity(v.eval_validity, graded + graded @ transfer, v.graded_half)
+        graded = graded + graded @ learning.transfer
+        return eval_validity(learning.eval_validity, graded, self.terms.graded_half)
 
     # ------------------------------------------------------------ training
 
@@ -127,7 +179,7 @@ class LabAgent:
             self.ledger.advance_lab(self.index, env.now)
             data, spec = self.snapshot(), self.spec
             yield env.timeout(spec.training_time)
-            self.model = self.trainer.assess(data, self.capability_settings, env.now)
+            self.model = self.trainer.assess(data, self.terms.learning, env.now)
             on_release(self)
             yield env.timeout(max(spec.release_interval - spec.training_time, 0.0))
 
@@ -135,27 +187,21 @@ class LabAgent:
         """Per vertical: does the lab integrate its own deployments there?"""
         return [self.strategy.is_deployer(v) for v in range(self.configured.size)]
 
-    def refresh(self, now: float) -> None:
-        """Benchmarks or the rules on integration changed: re-measure, re-declare."""
-        self.model = self.model.rescored(self.conditions.verticals.eval_validity)
-        self.ledger.set_deployer(self.index, now, self.deployer_flags())
-
     def learn(self, now: float) -> bool:
         """Continual learning from customers since the release; True when it moved."""
-        share = self.capability_settings.continual_learning
-        if share <= 0.0:
+        learning = self.terms.learning
+        if learning.continual_learning <= 0.0:
             return False
         self.ledger.advance_lab(self.index, now)
         consented = self.ledger.consented[self.index]
         if np.array_equal(consented, self.model.data.consented):
             return False
-        settings = self.capability_settings
-        self.model = self.trainer.learned(self.model, consented, share, settings)
+        self.model = self.trainer.learned(self.model, consented, learning)
         return True
 
     def capability_gain(self, vertical: int, episodes: float) -> float:
         """Real capability ``episodes`` more of one vertical would add to the current model."""
-        return self.trainer.gain(self.model, vertical, episodes, self.capability_settings)
+        return self.trainer.gain(self.model, vertical, episodes, self.terms.learning)
 
     # ------------------------------------------------------------ operations
 
@@ -232,8 +278,8 @@ class LabAgent:
             - finance.operations_cost * float(firms.sum())
         )
         cap = finance.compute_cap if finance.compute_cap is not None else math.inf
-        scenario = self.conditions.scenario
-        price = compute_price(elapsed, scenario.compute.price, scenario.compute.price_decline)
+        compute = self.terms.compute
+        price = compute_price(elapsed, compute.price, compute.price_decline)
         self.compute = affordable_compute(budget, price, cap)
         humans, automated = self._labour(now)
         self.labour = humans + automated * self.efficiency
@@ -241,18 +287,12 @@ class LabAgent:
         if self.ai_research >= 0:
             internal[self.ai_research] = spec.internal_use * self.compute * self._ai_capability()
         synthetic = self.environments * spec.environments.episodes
-        operated = firms / self._firms_per_vertical()
+        operated = firms / self.terms.firms
         self.ledger.set_lab_rates(self.index, now, synthetic, internal, operated)
 
     def operated_firms(self) -> FloatArray:
         """Firms the lab runs itself in each vertical (its own operations)."""
-        names = self.conditions.verticals.names
-        return np.array([self.spec.operations.get(name, 0.0) for name in names])
-
-    def _firms_per_vertical(self) -> FloatArray:
-        """Real firms in each vertical: the economy's firms by the verticals' firm shares."""
-        share = self.conditions.verticals.firm_share
-        return np.asarray(self.conditions.scenario.economy.real_firms * share / share.sum())
+        return np.array([self.spec.operations.get(name, 0.0) for name in self.terms.verticals])
 
     def _labour(self, when: float) -> tuple[float, float]:
         """(human researchers, automated researchers per unit of sample efficiency).

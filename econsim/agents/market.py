@@ -13,6 +13,7 @@ import bisect
 import math
 from array import array
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,16 +21,64 @@ from numpy.typing import NDArray
 from econsim.agents.calendar import FirmClock
 from econsim.agents.lab import LabAgent
 from econsim.model.diffusion import smooth_step_at
+from econsim.scenario import Market as MarketSettings
+from econsim.scenario import Scenario
 from econsim.state.adoption import AdoptionRace
-from econsim.state.conditions import Conditions
 from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
+from econsim.state.parameters import VerticalTable
 from econsim.state.recorder import EventLog
 from econsim.world.firms import World
 from econsim.world.streams import Draws, Streams
 
+FloatArray = NDArray[np.float64]
+
 IDLE, PILOTING, DEPLOYED, COOLDOWN = 0, 1, 2, 3
 _HEADROOM = 1.25  # candidate rate over the adoption hazard; redrawn outside [1/h², 1]
+
+
+@dataclass(frozen=True, eq=False)
+class MarketTerms:
+    """What the market reads of the scenario: adoption, pilots, contracts and choice.
+
+    Benchmark validity is read too: when it changes, every lab's scores do.
+    """
+
+    settings: MarketSettings
+    p: FloatArray
+    q: FloatArray
+    lead_time_median: FloatArray
+    lead_time_sigma: FloatArray
+    pilot_success: FloatArray
+    contract_years: FloatArray
+    cooldown: FloatArray
+    churn: FloatArray
+    initial_adoption: FloatArray
+    eval_validity: FloatArray
+    size_elasticity: float
+    price_share: tuple[float, ...]  # per lab
+    lead_time_factor: tuple[float, ...]  # per lab, where it is the deployer
+
+    @classmethod
+    def read(cls, scenario: Scenario) -> MarketTerms:
+        """The market's view of a scenario."""
+        v, labs = VerticalTable(scenario.verticals), scenario.labs.values()
+        return cls(
+            scenario.market,
+            v.p,
+            v.q,
+            v.lead_time_median,
+            v.lead_time_sigma,
+            v.pilot_success,
+            v.contract_years,
+            v.cooldown,
+            v.churn,
+            v.initial_adoption,
+            v.eval_validity,
+            scenario.economy.size_elasticity,
+            tuple(lab.finance.price_share for lab in labs),
+            tuple(lab.conquest.lead_time_factor for lab in labs),
+        )
 
 
 def size_weight(world: World, elasticity: float) -> NDArray[np.float64]:
@@ -47,26 +96,18 @@ def size_weight(world: World, elasticity: float) -> NDArray[np.float64]:
 class Market:
     """Every firm's state, the adoption race, and the handlers of firm events."""
 
-    caches = (
-        "verticals.*.p", "verticals.*.q", "verticals.*.lead_time", "verticals.*.pilot_success",
-        "verticals.*.churn", "verticals.*.contract_years", "verticals.*.cooldown",
-        "verticals.*.eval_validity", "market", "labs.*.finance.price_share",
-    )  # fmt: skip
-
     def __init__(
         self,
+        terms: MarketTerms,
         env: FirmClock,
         world: World,
-        conditions: Conditions,
         labs: Sequence[LabAgent],
         ledger: PracticeLedger,
         log: EventLog,
         streams: Streams,
     ) -> None:
         self.env, self.world, self.labs, self.ledger, self.log = env, world, labs, ledger, log
-        self.conditions = conditions
-        self.settings = conditions.scenario.market
-        self.params = conditions.verticals
+        self.terms = terms
         # Plain buffers for fast per-event writes; numpy views of them for readers.
         self._state = bytearray(world.firms)  # every firm starts IDLE (0)
         self._lab_of = array("h", [-1]) * world.firms
@@ -79,15 +120,17 @@ class Market:
         self._piloting = [[0] * shape[1] for _ in range(shape[0])]
         self._deployed = [[0] * shape[1] for _ in range(shape[0])]
         self._churned = [[0] * shape[1] for _ in range(shape[0])]
-        weight = size_weight(world, conditions.scenario.economy.size_elasticity)
-        self.race = AdoptionRace(world, self.params, weight, self.settings.gate_width)
+        weight = size_weight(world, terms.size_elasticity)
+        self.race = AdoptionRace(
+            world, weight, terms.settings.gate_width, terms.p.tolist(), terms.q.tolist()
+        )
         self._adoption_draws = streams.draws("adoption")
         self._pilot_draws = streams.draws("pilots")
         self._contract_draws = streams.draws("contracts")
         self._history = streams.rng("history")
         self._token = 0
         self._after = env.after
-        self._best: list[float | None] = [None] * len(self.params.names)
+        self._best: list[float | None] = [None] * (world.bounds.size - 1)
         self._bound = 0.0  # rate of candidate adoptions (thinning)
         self._choices: dict[tuple[int, int], tuple[list[int], list[float]]] = {}
 
@@ -101,41 +144,39 @@ class Market:
         """A deployed model learned between releases: pilots and renewals see it now."""
         self._capability[lab.index] = lab.model.real.tolist()
 
-    def refresh(self, now: float) -> None:
+    def retune(self, terms: MarketTerms, now: float) -> None:
         """Parameters or benchmark scores changed: read them again, every gate anew."""
+        self.terms = terms
         self.update_gates()
 
     def update_gates(self, verticals: Sequence[int] | None = None) -> None:
         """Recompute gates where scores or offers changed (all verticals by default)."""
-        self.settings = self.conditions.scenario.market
-        self._read_conditions()
+        terms = self.terms
+        self._read_terms()
         self._choices.clear()
-        self.race.gate_width = self.settings.gate_width
-        self.race.reload_parameters()
-        for v in range(len(self.params.names)) if verticals is None else verticals:
+        self.race.gate_width = terms.settings.gate_width
+        self.race.reload_parameters(terms.p.tolist(), terms.q.tolist())
+        for v in range(len(self._best)) if verticals is None else verticals:
             best = self.best_score(v)
             if verticals is None or best != self._best[v]:  # else no gate moved
                 self.race.refresh(v, best, only_score=verticals is not None)
                 self._best[v] = best
         self._schedule_adoption()
 
-    def _read_conditions(self) -> None:
+    def _read_terms(self) -> None:
         """Per-vertical terms and labs' capabilities as Python lists for the hot path.
 
         They change only at releases, campaigns and interventions, all of which
         refresh the market.
         """
-        p = self.params
+        p = self.terms
         self._lead = list(zip(p.lead_time_median.tolist(), p.lead_time_sigma.tolist(), strict=True))
         self._success, self._churn_rate = p.pilot_success.tolist(), p.churn.tolist()
         self._contract, self._cooldown = p.contract_years.tolist(), p.cooldown.tolist()
         self._capability = [lab.model.real.tolist() for lab in self.labs]
         self._lead_factor = [
-            [
-                lab.spec.conquest.lead_time_factor if deployer else 1.0
-                for deployer in lab.deployer_flags()
-            ]
-            for lab in self.labs
+            [factor if deployer else 1.0 for deployer in lab.deployer_flags()]
+            for lab, factor in zip(self.labs, p.lead_time_factor, strict=True)
         ]
 
     @property
@@ -181,11 +222,11 @@ class Market:
         offering = [lab for lab in self.labs if lab.offers[vertical]]
         if len(offering) < 2:
             return [lab.index for lab in offering], []
-        market = self.settings
+        market, price = self.terms.settings, self.terms.price_share
         utility = np.array(
             [
                 lab.model.proxy[vertical]
-                - market.price_sensitivity * lab.spec.finance.price_share
+                - market.price_sensitivity * price[lab.index]
                 + market.switching_cost * (lab.index == incumbent)
                 for lab in offering
             ]
@@ -201,7 +242,7 @@ class Market:
         contract that has run for a uniform share of its length.
         """
         draws, rng = Draws(self._history), self._history
-        for v, share in enumerate(self.params.initial_adoption.tolist()):
+        for v, share in enumerate(self.terms.initial_adoption.tolist()):
             weight = self.race.gate_weights(v)
             count = min(round(share * weight.size), int(np.count_nonzero(weight)))
             if count == 0:
@@ -335,4 +376,4 @@ class Market:
         """How well the lab's model really does this firm's work: s(C - θ)."""
         v = self.vertical_of[firm]
         real = self._capability[lab][v]
-        return smooth_step_at(real - self.threshold[firm], self.settings.gate_width)
+        return smooth_step_at(real - self.threshold[firm], self.terms.settings.gate_width)

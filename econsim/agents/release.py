@@ -16,10 +16,44 @@ from numpy.typing import NDArray
 
 from econsim.model.capability import grounded_synthetic, proxy_score, transfer_matrix
 from econsim.model.tasks import TaskMix, capability, coverage
-from econsim.scenario import Capability
-from econsim.state.conditions import VerticalTable
+from econsim.scenario import Scenario
+from econsim.state.parameters import VerticalTable
 
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Learning:
+    """What training reads of the scenario: how data becomes capability in each vertical.
+
+    ``transfer[w, v]`` weighs an episode of vertical w's data in vertical v.
+    """
+
+    corpus_descriptive: FloatArray
+    type_data_scale: FloatArray
+    learning_slope: FloatArray
+    simulability: FloatArray
+    market_coupling: FloatArray
+    eval_validity: FloatArray
+    transfer: FloatArray
+    grounding: float
+    continual_learning: float
+
+    @classmethod
+    def read(cls, scenario: Scenario) -> Learning:
+        """Training's view of a scenario."""
+        v, settings = VerticalTable(scenario.verticals), scenario.capability
+        return cls(
+            v.corpus_descriptive,
+            v.type_data_scale,
+            v.learning_slope,
+            v.simulability,
+            v.market_coupling,
+            v.eval_validity,
+            transfer_matrix(v.names, settings.generalization, settings.transfer),
+            settings.grounding,
+            settings.continual_learning,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,79 +99,81 @@ class ReleasedModel:
 
 
 class Trainer:
-    """Turns training data into released models under the live parameters."""
+    """Turns training data into released models, under the terms of learning it is given."""
 
-    def __init__(self, verticals: VerticalTable, tasks: TaskMix) -> None:
-        self.verticals, self.tasks = verticals, tasks
+    def __init__(self, tasks: TaskMix) -> None:
+        self.tasks = tasks
 
-    def assess(self, data: TrainingData, settings: Capability, released: float) -> ReleasedModel:
+    def assess(self, data: TrainingData, terms: Learning, released: float) -> ReleasedModel:
         """The model trained on ``data``."""
-        v = self.verticals
-        episodes = self.episodes(data, settings)
-        real = self.doing(data, episodes, data.real_efficiency, settings)
-        doing = self.doing(data, episodes, np.full(real.size, data.efficiency), settings)
+        episodes = self.episodes(data, terms)
+        real = self.doing(data, episodes, data.real_efficiency, terms)
+        doing = self.doing(data, episodes, np.full(real.size, data.efficiency), terms)
         talk = capability(
-            self.tasks, v.corpus_descriptive, data.efficiency, v.type_data_scale, v.learning_slope
+            self.tasks,
+            terms.corpus_descriptive,
+            data.efficiency,
+            terms.type_data_scale,
+            terms.learning_slope,
         )
-        proxy = proxy_score(doing, talk, v.eval_validity)
+        proxy = proxy_score(doing, talk, terms.eval_validity)
         return ReleasedModel(
             real, doing, talk, proxy, coverage(self.tasks, episodes), data, released
         )
 
-    def episodes(self, data: TrainingData, settings: Capability) -> FloatArray:
+    def episodes(self, data: TrainingData, terms: Learning) -> FloatArray:
         """Practice episodes per vertical, with those transferred from the others.
 
         Transfer is the one channel by which data from elsewhere covers a vertical's
         task types: transferred episodes are spread over its types by popularity.
         """
-        v = self.verticals
         grounded = grounded_synthetic(
-            data.synthetic, data.practice, v.simulability, v.market_coupling, settings.grounding
+            data.synthetic,
+            data.practice,
+            terms.simulability,
+            terms.market_coupling,
+            terms.grounding,
         )
-        transfer = transfer_matrix(v.names, settings.generalization, settings.transfer)
-        return np.asarray(data.practice + (data.practice + grounded) @ transfer, float)
+        return np.asarray(data.practice + (data.practice + grounded) @ terms.transfer, float)
 
     def doing(
         self,
         data: TrainingData,
         episodes: FloatArray,
         efficiency: FloatArray,
-        settings: Capability,
+        terms: Learning,
     ) -> FloatArray:
         """Doing capability per vertical at the given efficiencies."""
-        v = self.verticals
         return capability(
             self.tasks,
             episodes,
             efficiency,
-            v.type_data_scale,
-            v.learning_slope,
+            terms.type_data_scale,
+            terms.learning_slope,
             data.synthetic,
             data.environments,
-            v.simulability * (1 - v.market_coupling),
-            settings.grounding,
+            terms.simulability * (1 - terms.market_coupling),
+            terms.grounding,
         )
 
     def learned(
-        self, model: ReleasedModel, consented: FloatArray, share: float, settings: Capability
+        self, model: ReleasedModel, consented: FloatArray, terms: Learning
     ) -> ReleasedModel:
-        """Continual learning: the deployed model learns ``share`` of what customers sent.
+        """Continual learning: the deployed model learns a share of what customers sent.
 
         Only real capability moves; benchmark scores are published per release.
         """
-        extra = share * np.maximum(consented - model.data.consented, 0.0)
+        extra = terms.continual_learning * np.maximum(consented - model.data.consented, 0.0)
         data = replace(model.data, practice=model.data.practice + extra)
-        real = self.doing(data, self.episodes(data, settings), data.real_efficiency, settings)
+        real = self.doing(data, self.episodes(data, terms), data.real_efficiency, terms)
         return replace(model, real=real)
 
-    def gain(
-        self, model: ReleasedModel, vertical: int, extra: float, settings: Capability
-    ) -> float:
+    def gain(self, model: ReleasedModel, vertical: int, extra: float, terms: Learning) -> float:
         """Real capability ``extra`` episodes of one vertical would add to a model's data."""
         practice = model.data.practice.copy()
         practice[vertical] += extra
         before, after = (
-            self.doing(data, self.episodes(data, settings), data.real_efficiency, settings)
+            self.doing(data, self.episodes(data, terms), data.real_efficiency, terms)
             for data in (model.data, replace(model.data, practice=practice))
         )
         return float(after[vertical] - before[vertical])

@@ -10,25 +10,57 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from econsim.agents.release import ReleasedModel
+from econsim.scenario import Conquest, Scenario
 from econsim.scenario.registry import STRATEGIES
-from econsim.state.conditions import Conditions
+from econsim.state.parameters import VerticalTable
 
 BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Prospects:
+    """What a strategy reads of the scenario: where selling and synthetic data pay."""
+
+    verticals: tuple[str, ...]
+    rl_worth: FloatArray  # σ (1 - μ): the share of practice that synthetic data can stand in for
+    output_value: FloatArray
+    conquest: Conquest
+    vertical_integration: bool
+
+    @classmethod
+    def read(cls, scenario: Scenario, lab: str) -> Prospects:
+        """A lab's strategy's view of a scenario."""
+        v = VerticalTable(scenario.verticals)
+        return cls(
+            tuple(v.names),
+            v.simulability * (1 - v.market_coupling),
+            v.output_value,
+            scenario.labs[lab].conquest,
+            scenario.market.vertical_integration,
+        )
 
 
 class LabAgent(Protocol):
     """What a strategy sees of its lab."""
 
-    name: str
-    configured: BoolArray
-    conditions: Conditions
-    model: ReleasedModel
+    @property
+    def configured(self) -> BoolArray:
+        """Verticals the lab may sell to at all."""
+
+    @property
+    def prospects(self) -> Prospects:
+        """The strategy's view of the scenario now."""
+
+    @property
+    def capability(self) -> FloatArray:
+        """Real capability of the lab's current model, per vertical."""
 
 
 class Strategy(Protocol):
@@ -83,8 +115,7 @@ class Broad:
 
     def environment_focus(self) -> NDArray[np.float64]:
         """Weights over verticals for new RL environments: where synthetic data pays."""
-        v = self.lab.conditions.verticals
-        return _normalised(v.simulability * (1 - v.market_coupling) * self.rl_verticals())
+        return _normalised(self.lab.prospects.rl_worth * self.rl_verticals())
 
     def is_deployer(self, vertical: int) -> bool:
         """Whether the lab integrates its own deployments here (vertical strategy)."""
@@ -120,9 +151,9 @@ class VerticalConquest(Broad):
 
     def start(self, now: float) -> None:
         """Open the first campaign."""
-        first = self.lab.conditions.scenario.labs[self.lab.name].conquest.first
-        names = self.lab.conditions.verticals.names
-        self._open(names.index(first) if first else self._best_next(), now)
+        prospects = self.lab.prospects
+        first = prospects.conquest.first
+        self._open(prospects.verticals.index(first) if first else self._best_next(), now)
 
     def offers(self) -> BoolArray:
         """The conquered verticals and the current campaign."""
@@ -130,14 +161,14 @@ class VerticalConquest(Broad):
 
     def is_deployer(self, vertical: int) -> bool:
         """A deployer wherever it sells, unless vertical integration is banned."""
-        integrated = self.lab.conditions.scenario.market.vertical_integration
+        integrated = self.lab.prospects.vertical_integration
         return bool(integrated and self.served[vertical])
 
     def review(self, now: float, adoption: NDArray[np.float64]) -> bool:
         """Move on once the campaign reached its target adoption or ran out of time."""
         if self.campaign < 0:
             return False
-        spec = self.lab.conditions.scenario.labs[self.lab.name].conquest
+        spec = self.lab.prospects.conquest
         done = adoption[self.campaign] >= spec.target_adoption
         if not (done or now - self.campaign_start >= spec.max_years):
             return False
@@ -155,8 +186,7 @@ class VerticalConquest(Broad):
 
     def _best_next(self) -> int:
         """The unconquered vertical with the most value left to capture."""
-        v = self.lab.conditions.verticals
-        value = v.output_value * (1 - self.lab.model.real)
+        value = self.lab.prospects.output_value * (1 - self.lab.capability)
         value = np.where(self.lab.configured & ~self.served, value, -np.inf)
         return int(np.argmax(value)) if np.isfinite(value.max()) else -1
 

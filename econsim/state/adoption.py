@@ -17,7 +17,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from econsim.model.diffusion import smooth_step
-from econsim.state.conditions import VerticalTable
 from econsim.state.sumtree import SumTree
 from econsim.world.firms import World
 
@@ -28,9 +27,14 @@ class AdoptionRace:
     """Hazards of idle firms, grouped by vertical, with O(log n) picks and updates."""
 
     def __init__(
-        self, world: World, verticals: VerticalTable, size_weight: FloatArray, gate_width: float
+        self,
+        world: World,
+        size_weight: FloatArray,
+        gate_width: float,
+        p: list[float],
+        q: list[float],
     ) -> None:
-        self.world, self.verticals, self.gate_width = world, verticals, gate_width
+        self.world, self.gate_width = world, gate_width
         self.size_weight = size_weight
         self.lo: list[int] = world.bounds[:-1].tolist()
         self.counts: list[int] = world.firm_counts().tolist()
@@ -52,12 +56,11 @@ class AdoptionRace:
             float(world.firm_threshold[lo : lo + n].max(initial=-np.inf))
             for lo, n in zip(self.lo, self.counts, strict=True)
         ]
-        self.reload_parameters()
+        self.reload_parameters(p, q)
 
-    def reload_parameters(self) -> None:
-        """Re-read p and q; on a graph, refresh every vertical afterwards (hazards move)."""
-        self._p: list[float] = self.verticals.p.tolist()
-        self._q: list[float] = self.verticals.q.tolist()
+    def reload_parameters(self, p: list[float], q: list[float]) -> None:
+        """Take p and q per vertical; on a graph, refresh every vertical after (hazards move)."""
+        self._p, self._q = p, q
         self._rates = [0.0] * len(self.counts)
         self._total = 0.0
         self._stale = set(range(len(self.counts)))

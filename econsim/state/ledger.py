@@ -17,15 +17,49 @@ reads it. The same pass integrates the value deployed models create (AI output).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from econsim.model.accrual import decay_factor
 from econsim.model.diffusion import actuation_level, capture_share
-from econsim.state.conditions import Conditions
+from econsim.scenario import Actuation, Scenario
+from econsim.state.parameters import VerticalTable
 
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class LedgerTerms:
+    """What the ledger reads of the scenario: how data is captured, consented and kept."""
+
+    corpus_practice: FloatArray
+    consent: FloatArray
+    drift: FloatArray
+    volume: FloatArray
+    tokenizability: FloatArray
+    pilot_data: FloatArray
+    output_value: FloatArray
+    drift_feedback: float
+    actuation: Actuation
+
+    @classmethod
+    def read(cls, scenario: Scenario) -> LedgerTerms:
+        """The ledger's view of a scenario."""
+        v = VerticalTable(scenario.verticals)
+        capability = scenario.capability
+        return cls(
+            v.corpus_practice,
+            v.consent,
+            v.drift,
+            v.volume,
+            v.tokenizability,
+            v.pilot_data,
+            v.output_value,
+            capability.drift_feedback,
+            capability.actuation,
+        )
 
 
 class Cell:
@@ -54,45 +88,39 @@ class PracticeLedger:
     ``consented`` is the consented share of ``generated``.
     """
 
-    caches = (
-        "verticals.*.drift", "verticals.*.consent", "verticals.*.volume",
-        "verticals.*.tokenizability", "verticals.*.pilot_data", "verticals.*.output_value",
-        "capability.drift_feedback", "capability.actuation",
-    )  # fmt: skip
-
-    def __init__(self, labs: int, conditions: Conditions, start: float) -> None:
-        verticals = conditions.verticals
-        self.conditions = conditions
+    def __init__(self, terms: LedgerTerms, labs: int, start: float) -> None:
+        self.terms = terms
         self.cells = [
             [
                 Cell(float(r), float(c), start)
-                for r, c in zip(verticals.corpus_practice, verticals.consent, strict=True)
+                for r, c in zip(terms.corpus_practice, terms.consent, strict=True)
             ]
             for _ in range(labs)
         ]
-        self.deployer = np.zeros((labs, len(verticals.names)), dtype=bool)
-        self.actuation = actuation_level(start, conditions.scenario.capability.actuation)
-        self.adoption = np.zeros(len(verticals.names))
+        verticals = terms.consent.size
+        self.deployer = np.zeros((labs, verticals), dtype=bool)
+        self.actuation = actuation_level(start, terms.actuation)
+        self.adoption = np.zeros(verticals)
         self.reload_parameters()
 
-    def refresh(self, now: float) -> None:
+    def retune(self, terms: LedgerTerms, now: float) -> None:
         """Parameters changed at ``now``: integrate to now under the old rates, then reload."""
         self.advance_all(now)
-        self.actuation = actuation_level(now, self.conditions.scenario.capability.actuation)
+        self.terms = terms
+        self.actuation = actuation_level(now, terms.actuation)
         self.reload_parameters()
 
     def economy_step(self, now: float, adoption: FloatArray) -> None:
         """The economy moved on: actuation widens capture, deployment moves drift."""
         self.advance_all(now)
-        self.actuation = actuation_level(now, self.conditions.scenario.capability.actuation)
+        self.actuation = actuation_level(now, self.terms.actuation)
         self.adoption = adoption
         self.reload_parameters()
 
     def reload_parameters(self) -> None:
         """Re-read per-vertical rates; call :meth:`advance_all` first when they change."""
-        v = self.conditions.verticals
-        feedback = self.conditions.scenario.capability.drift_feedback
-        self.drift = v.drift * (1.0 + feedback * self.adoption)
+        v = self.terms
+        self.drift = v.drift * (1.0 + v.drift_feedback * self.adoption)
         consent = np.where(self.deployer, 1.0, v.consent)
         for row, consents in zip(self.cells, consent.tolist(), strict=True):
             for cell, value in zip(row, consents, strict=True):
