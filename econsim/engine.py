@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import gc
 import math
-import platform
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import partial
 
 import numpy as np
-import simpy
 from numpy.typing import NDArray
 
 from econsim.agents.calendar import FirmClock
@@ -23,8 +20,8 @@ from econsim.agents.holders import DataHolder, HolderTerms
 from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent, LabTerms
 from econsim.agents.market import Market, MarketTerms
-from econsim.build import commit, engine_build, version
 from econsim.results import Results, metrics
+from econsim.results.manifest import manifest
 from econsim.scenario import Scenario
 from econsim.state.events import Event
 from econsim.state.ledger import LedgerTerms, PracticeLedger
@@ -47,11 +44,24 @@ class Simulation:
         self.world = build_world(scenario, streams)
         self.env = FirmClock(scenario.start, scenario.end, 1.0 / scenario.steps_per_year)
         self.log = EventLog()
-        # each agent is made with its view of the scenario and follows it, in this order:
-        # the ledger first, so that it integrates under the old rates before the rest
-        live = self.live = LiveScenario(scenario)
-        start, labs = scenario.start, len(scenario.labs)
-        self.ledger = live.follow(LedgerTerms.read, partial(PracticeLedger, labs=labs, start=start))
+        self.live = LiveScenario(scenario)
+        self._make_agents(streams)
+        steps = round(scenario.horizon * scenario.reports_per_year)
+        self.report_times = scenario.start + np.arange(steps + 1) / scenario.reports_per_year
+        self.series = TimeSeries(self.report_times, len(self.labs), len(scenario.verticals))
+        self._started = False
+        self.build_seconds = time.perf_counter() - clock
+
+    def _make_agents(self, streams: Streams) -> None:
+        """Each agent, made with its view of the scenario, which it then follows.
+
+        Order matters when an intervention retunes them: the ledger first, so that it
+        integrates under the old rates before anything else reads the new ones.
+        """
+        live, start = self.live, self.scenario.start
+        self.ledger = live.follow(
+            LedgerTerms.read, lambda terms: PracticeLedger(terms, len(self.scenario.labs), start)
+        )
         self.labs = [
             live.follow(
                 partial(LabTerms.read, name=name),
@@ -59,32 +69,21 @@ class Simulation:
                     LabAgent, index=i, name=name, ledger=self.ledger, tasks=live.tasks, start=start
                 ),
             )
-            for i, name in enumerate(scenario.labs)
+            for i, name in enumerate(self.scenario.labs)
         ]
         self.market = live.follow(
             MarketTerms.read,
-            partial(
-                Market,
-                env=self.env,
-                world=self.world,
-                labs=self.labs,
-                ledger=self.ledger,
-                log=self.log,
-                streams=streams,
+            lambda terms: Market(
+                terms, self.env, self.world, self.labs, self.ledger, self.log, streams
             ),
         )
         self.holders = [
             live.follow(
                 partial(HolderTerms.read, name=name),
-                partial(DataHolder, labs=self.labs, ledger=self.ledger, log=self.log, start=start),
+                lambda terms: DataHolder(terms, self.labs, self.ledger, self.log, start),
             )
-            for name in scenario.holders
+            for name in self.scenario.holders
         ]
-        steps = round(scenario.horizon * scenario.reports_per_year)
-        self.report_times = scenario.start + np.arange(steps + 1) / scenario.reports_per_year
-        self.series = TimeSeries(self.report_times, len(self.labs), len(scenario.verticals))
-        self._started = False
-        self.build_seconds = time.perf_counter() - clock
 
     def run(self, progress: Progress | None = None) -> Results:
         """Simulate to the horizon; ``progress(now)`` is called at every report."""
@@ -164,27 +163,9 @@ class Simulation:
         timeseries = self.series.frame(labs, verticals)
         events = self.log.frame(labs, verticals)
         summary = metrics.summarize(timeseries, scenario.capability.expert_threshold)
-        manifest = {
-            "scenario": scenario.model_dump(mode="json"),
-            "seed": self.seed,
-            "version": version(),
-            "commit": commit(),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "firms": dict(zip(verticals, self.world.firm_counts().tolist(), strict=True)),
-            "events": len(self.log),
-            "timings": {
-                "build_seconds": round(self.build_seconds, 3),
-                "run_seconds": round(run_seconds, 3),
-                "events_per_second": round(len(self.log) / max(run_seconds, 1e-9)),
-            },
-            "platform": {
-                "python": platform.python_version(),
-                "engine": engine_build(),
-                "numpy": np.__version__,
-                "simpy": simpy.__version__,
-            },
-        }
-        return Results(scenario, self.seed, timeseries, events, summary, manifest)
+        firms = dict(zip(verticals, self.world.firm_counts().tolist(), strict=True))
+        made = manifest(scenario, self.seed, firms, len(self.log), self.build_seconds, run_seconds)
+        return Results(scenario, self.seed, timeseries, events, summary, made)
 
 
 def simulate(
