@@ -5,6 +5,7 @@ Small worlds and short horizons: mutation testing reruns these thousands of time
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -16,21 +17,10 @@ from econsim.agents.market import COOLDOWN, DEPLOYED, size_weight
 from econsim.engine import Simulation
 from econsim.model.diffusion import smooth_step
 from econsim.results import Results
+from econsim.scenario.scenario import validate
 from econsim.world.streams import Draws
 
 BASS = {"economy.firms": 2000, "horizon": 4.0, "verticals.market.p": 0.5}
-THIRD_LAB = """
-extends = "baseline"
-[economy]
-firms = 2000
-[labs.dear]
-strategy = "broad"
-sample_efficiency = 0.8
-training_time = 0.5
-release_interval = 0.75
-research = { automation = 1.0 }
-finance = { funding = 6.0e9, price_share = 0.3 }
-"""
 
 
 def simulate(name: str, overrides: dict[str, object], seed: int = 3) -> tuple[Simulation, Results]:
@@ -124,39 +114,38 @@ def test_pilots_last_a_lognormal_lead_time_and_end_when_it_has_passed():
 # ------------------------------------------------------------------ choice of lab
 
 
-def choice_shares(simulation, vertical: int, incumbent: int, draws: int) -> np.ndarray:
+def choice_counts(simulation, vertical: int, incumbent: int, draws: int) -> np.ndarray:
     market, stream = simulation.market, Draws(np.random.default_rng(7))
     picks = [market.choose_lab(vertical, stream, incumbent) for _ in range(draws)]
-    return np.bincount(picks, minlength=len(simulation.labs)) / draws
+    return np.bincount(picks, minlength=len(simulation.labs))
 
 
-def logit_shares(simulation, vertical: int, incumbent: int) -> np.ndarray:
-    market = simulation.scenario.market
-    utility = np.array(
-        [
-            lab.model.proxy[vertical]
-            - market.price_sensitivity * lab.spec.finance.price_share
-            + market.switching_cost * (lab.index == incumbent)
-            for lab in simulation.labs
-        ]
-    )
-    weight = np.exp(utility / market.choice_temperature)
-    return weight / weight.sum()
+def with_a_dearer_twin(price_share: float) -> econsim.Scenario:
+    """baseline with a third lab, "dear": "challenger" again, at another price."""
+    base = econsim.load_scenario("baseline", {"economy.firms": 2000})
+    raw = base.model_dump(mode="json")
+    twin = raw["labs"]["challenger"]
+    raw["labs"]["dear"] = {**twin, "finance": {**twin["finance"], "price_share": price_share}}
+    return validate(raw, "three labs")
 
 
-@pytest.mark.parametrize("incumbent", [-1, 0, 2])
-def test_labs_are_chosen_by_a_logit_of_score_net_of_price_and_switching_cost(incumbent, tmp_path):
-    # three labs; "dear" is "challenger" at a higher price: the same score, a lower utility
-    path = tmp_path / "three.toml"
-    path.write_text(THIRD_LAB)
-    simulation = econsim.Simulation(econsim.load_scenario(path), seed=3)
+@pytest.mark.parametrize("incumbent", [-1, 1, 2])
+def test_labs_with_the_same_model_are_chosen_by_a_logit_of_price_and_switching_cost(incumbent):
+    # At the start "dear" and "challenger" have the same model (same specification, no
+    # customers yet): between them the odds of a choice are the closed form
+    # exp(-(price sensitivity · price gap - switching cost if an incumbent) / temperature)
+    scenario = with_a_dearer_twin(0.2)
+    simulation = econsim.Simulation(scenario, seed=3)
     simulation.start()
-    vertical, draws = simulation.scenario.vertical_names.index("finance"), 20_000
-    expected = logit_shares(simulation, vertical, incumbent)
-    assert expected.min() > 0.01
-    shares = choice_shares(simulation, vertical, incumbent, draws)
-    for share, p in zip(shares, expected, strict=True):
-        assert share == pytest.approx(p, abs=binomial_bound(p, draws))
+    market, draws = scenario.market, 20_000
+    gap = 0.2 - scenario.labs["challenger"].finance.price_share
+    bonus = market.switching_cost * ((incumbent == 2) - (incumbent == 1))
+    odds = math.exp(-(market.price_sensitivity * gap - bonus) / market.choice_temperature)
+    counts = choice_counts(simulation, scenario.vertical_names.index("finance"), incumbent, draws)
+    between = counts[1] + counts[2]
+    p = odds / (1 + odds)  # dear, given challenger or dear
+    assert between > draws / 4 and 0.02 < p < 0.98
+    assert counts[2] / between == pytest.approx(p, abs=binomial_bound(p, between))
 
 
 def test_no_lab_is_chosen_where_no_lab_sells():
