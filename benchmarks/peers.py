@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from econsim import engine_build  # what the children import too: they start in this folder
+from econsim import engine_kind  # what the children import too: they start in this folder
 
 ECONSIM = """
 import sys, time
@@ -87,7 +87,7 @@ def main() -> None:
             for name, command in commands(args.peers, n, seed=repeat + 1).items():
                 seconds.setdefault((n, name), []).append(float(run(command)["seconds"]))
     names = list(commands(args.peers, 1, 1))
-    print(f"econsim engine: {engine_build()}; medians of {args.repeats}, seconds\n")
+    print(f"econsim engine: {engine_kind()}; medians of {args.repeats}, seconds\n")
     print("| firms | " + " | ".join(names) + " | econsim / simpy events |")
     print("|---:|" + "---:|" * (len(names) + 1))
     for n in args.sizes:

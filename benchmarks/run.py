@@ -16,7 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from econsim import engine_build  # what the children import too: they start in this folder
+from econsim import engine_kind  # what the children import too: they start in this folder
 
 HERE = Path(__file__).resolve().parent
 CHILD = """
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {firms:>9,} firms: {rows[-1]['wall_s']:.2f} s", file=sys.stderr)
     print(
         f"scenario {args.scenario}, seed {args.seed}, median of {args.repeat}, "
-        f"{engine_build()} engine\n"
+        f"{engine_kind()} engine\n"
     )
     print(table(rows))
     if args.json:

@@ -11,7 +11,7 @@ import statistics
 import time
 
 import econsim
-from econsim import engine_build
+from econsim import engine_kind
 from econsim.web.app import WhatIf
 
 
@@ -31,7 +31,7 @@ def main() -> None:
         whatif.run({"verticals.healthcare.consent": 0.2 + 0.15 * i})  # charts and table too
         times.append(time.perf_counter() - clock)
     print(
-        f"{args.scenario} at {args.firms:,} firms ({engine_build()} engine): page ready in "
+        f"{args.scenario} at {args.firms:,} firms ({engine_kind()} engine): page ready in "
         f"{start:.2f} s; a redraw {statistics.median(times):.2f} s median "
         f"({', '.join(f'{t:.2f}' for t in times)})"
     )

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from econsim import engine_build  # what the children import too: they start in this folder
+from econsim import engine_kind  # what the children import too: they start in this folder
 
 CHILD = """
 import json, resource, sys, tempfile, time
@@ -63,7 +63,7 @@ def main() -> None:
     if args.study_target:
         row = measure(1000, 2, 10_000)
         print(
-            f"1,000 runs of baseline at 10,000 firms on 2 workers ({engine_build()} engine): "
+            f"1,000 runs of baseline at 10,000 firms on 2 workers ({engine_kind()} engine): "
             f"{row['seconds']:.1f} s, parent peak {row['parent_peak_mb']:.0f} MB"
         )
         return

@@ -17,13 +17,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from econsim.build import engine_build
+    from econsim.build import engine_kind
     from econsim.engine import Simulation, simulate
     from econsim.results import Results, read_provenance, read_results
     from econsim.scenario import Scenario, ScenarioError, bundled_scenarios, load_scenario
 
 _WHERE = {
-    "engine_build": "econsim.build",
+    "engine_kind": "econsim.build",
     "Simulation": "econsim.engine",
     "simulate": "econsim.engine",
     "Results": "econsim.results",
@@ -40,7 +40,7 @@ __all__ = [
     "ScenarioError",
     "Simulation",
     "bundled_scenarios",
-    "engine_build",
+    "engine_kind",
     "load_scenario",
     "read_provenance",
     "read_results",

@@ -53,7 +53,7 @@ def describe(checkout: Path) -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def engine_build() -> str:
+def engine_kind() -> str:
     """``"compiled"`` or ``"pure Python"``: how the per-event modules run here.
 
     They are the files that pyproject's mypyc hook lists, compiled when asked for at

@@ -33,7 +33,7 @@ setup(name="econsim-compiled", packages=[],
 RUN = """
 import sys
 import econsim
-assert econsim.engine_build() == sys.argv[1], "wrong build on the path"
+assert econsim.engine_kind() == sys.argv[1], "wrong build on the path"
 for name in econsim.bundled_scenarios():
     scenario = econsim.load_scenario(name, {{"economy.firms": {firms}}})
     results = econsim.simulate(scenario, seed={seed})
@@ -50,7 +50,7 @@ def module_files() -> list[str]:
 
 
 def test_the_hook_compiles_the_module_that_tells_which_engine_runs():
-    assert "econsim/agents/market.py" in module_files()  # what econsim.engine_build() looks at
+    assert "econsim/agents/market.py" in module_files()  # what econsim.engine_kind() looks at
     assert all((ROOT / path).is_file() for path in module_files())
 
 
@@ -108,5 +108,5 @@ def test_compiled_and_pure_python_runs_are_byte_identical(tmp_path):
 def test_the_version_says_which_engine_is_installed(cli):
     from econsim.cli import main
 
-    expected = f"({econsim.engine_build()} engine)\n"
+    expected = f"({econsim.engine_kind()} engine)\n"
     assert cli.invoke(main, ["--version"]).output.endswith(expected)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from econsim.build import engine_build
+from econsim.build import engine_kind
 from econsim.cli.common import InputError
 from econsim.cli.single import (
     list_scenarios,
@@ -41,7 +41,7 @@ class Commands(click.Group):
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(
     package_name="econsim",
-    message=f"%(prog)s %(version)s ({engine_build()} engine)",
+    message=f"%(prog)s %(version)s ({engine_kind()} engine)",
 )
 def main() -> None:
     """Simulate how AI capability diffuses across the verticals of an economy.

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from econsim.build import commit, engine_build, version
+from econsim.build import commit, engine_kind, version
 from econsim.scenario import Scenario
 
 
@@ -42,7 +42,7 @@ def manifest(
         },
         "platform": {
             "python": platform.python_version(),
-            "engine": engine_build(),
+            "engine": engine_kind(),
             "numpy": np.__version__,
             "simpy": simpy.__version__,
         },
