@@ -495,7 +495,7 @@ def _study_runs(
 
 def _discovery_views(found: Discovery, folder: Path) -> list[Path]:
     """The peeling trajectory and the box as PNG figures and one HTML page."""
-    from econsim.report.charts import box_chart, trajectory_chart
+    from econsim.report.discovery_charts import box_chart, trajectory_chart
     from econsim.report.figures import to_matplotlib
     from econsim.report.html import chart_sections, preformatted, write_page
 
