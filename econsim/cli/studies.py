@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from econsim.cli.common import (
-    DEFAULT_SCENARIO,
     InputError,
     at_option,
     check_limits,
@@ -22,7 +20,6 @@ from econsim.cli.common import (
     check_writable,
     force_option,
     limit_option,
-    load,
     new_folder,
     progress_bar,
     quiet_option,
@@ -188,12 +185,14 @@ def compare(
     Either several scenarios (the first is the baseline) or one scenario with --arm.
     """
     from econsim.experiments import compare_arms, plan_arms
+    from econsim.experiments.arms import comparison_arms
     from econsim.experiments.store import write_table
     from econsim.report.text_tables import comparison_table
     from econsim.results.parquet import ROWS
 
     require("scipy", "econsim compare (its confidence intervals)")  # before any run
-    bases = _arms(scenarios, arms, assignments)
+    with _study_errors():
+        bases = comparison_arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
     execution.check_size(len(bases) * replications, bases.values())
@@ -208,46 +207,6 @@ def compare(
         click.echo(comparison_table(table, confidence))
         click.echo(f"wrote {folder}/ comparison.parquet runs.parquet timeseries/ summary/ runs/")
     _stop_if_failed(outcome, folder)
-
-
-def _arms(
-    scenarios: Sequence[str], arms: Sequence[str], assignments: Sequence[str]
-) -> dict[str, Scenario]:
-    from econsim.scenario import ScenarioError, parse_assignments
-
-    if arms and len(scenarios) > 1:
-        raise InputError("give several scenarios or one scenario with --arm, not both")
-    if not arms:
-        if len(scenarios) < 2:
-            raise InputError("compare needs two arms: two scenarios, or --arm twice")
-        bases = {}
-        for source in scenarios:
-            scenario = load(source, assignments)
-            if scenario.name in bases:
-                raise InputError(f"{source}: two arms are named {scenario.name!r}")
-            bases[scenario.name] = scenario
-        return bases
-    base = load(scenarios[0] if scenarios else DEFAULT_SCENARIO, assignments)
-    result = {}
-    for arm in arms:
-        name, sep, spec = arm.partition(":")
-        if not sep or not name:
-            raise InputError(f"--arm {arm!r}: expected NAME:KEY=VALUE,... (or NAME: for none)")
-        if name in result:
-            raise InputError(f"--arm {name}: two arms have this name; give each its own")
-        items = [item for item in ARM_ITEM.split(spec) if item.strip()]
-        try:
-            result[name] = base.override(parse_assignments(items, source=f"--arm {name}"))
-        except ScenarioError as error:
-            raise InputError(f"--arm {name}: {error}") from None
-    if len(result) < 2:
-        raise InputError("compare needs two arms: --arm twice, with different names")
-    return result
-
-
-# An arm's assignments split at the commas that start a new KEY=, so that TOML values
-# may hold commas: --arm 'a:verticals.legal.p=0.05,labs.lab.verticals=["legal", "finance"]'
-ARM_ITEM = re.compile(r",(?=\s*[\w*.-]+\s*=)")
 
 
 # ---------------------------------------------------------------- sweep and sensitivity
