@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +28,6 @@ from econsim.cli.common import (
 from econsim.extras import require
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
-    import polars as pl
-
     from econsim.experiments import Outcome, Plan, Study
     from econsim.experiments.discover import Discovery
     from econsim.scenario import Scenario
@@ -62,6 +60,28 @@ class Execution:
         plan = plan_study(spec)
         self.check_size(len(plan.tasks), plan.bases.values())
         return plan
+
+    def check_writable(self, folder: Path) -> None:
+        """Refuse, before anything runs, a folder that cannot take the output."""
+        check_writable(folder)
+
+    def run(self, plan: Plan, folder: Path, **options: Any) -> Outcome:
+        """Run a plan into its folder with a progress bar; say what ran unless quiet."""
+        from econsim.experiments import run_plan
+        from econsim.experiments.executors import executor_for
+
+        check_writable(folder if folder.exists() else folder.parent)  # before any run
+        executor = executor_for(self.workers, self.scheduler)
+        with progress_bar(len(plan.tasks), "runs", not self.quiet) as progress:
+            try:
+                outcome = run_plan(plan, folder, executor, progress, **options)
+            except KeyboardInterrupt:
+                raise click.ClickException(
+                    f"interrupted; rerun with --out {folder} to resume"
+                ) from None
+        if not self.quiet:
+            click.echo(outcome.describe())
+        return outcome
 
 
 def executor_options(command: Any) -> Any:
@@ -116,24 +136,6 @@ def _study_errors() -> Iterator[None]:
         yield
     except (StudyError, ScenarioError, DamagedFile) as error:
         raise InputError(str(error)) from None
-
-
-def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outcome:
-    from econsim.experiments import run_plan
-    from econsim.experiments.executors import executor_for
-
-    check_writable(folder if folder.exists() else folder.parent)  # before any run
-    executor = executor_for(execution.workers, execution.scheduler)
-    with progress_bar(len(plan.tasks), "runs", not execution.quiet) as progress:
-        try:
-            outcome = run_plan(plan, folder, executor, progress, **options)
-        except KeyboardInterrupt:
-            raise click.ClickException(
-                f"interrupted; rerun with --out {folder} to resume"
-            ) from None
-    if not execution.quiet:
-        click.echo(outcome.describe())
-    return outcome
 
 
 # ---------------------------------------------------------------- compare
@@ -198,7 +200,7 @@ def compare(
     execution.check_size(len(bases) * replications, bases.values())
     with _study_errors():
         plan = plan_arms(bases, replications, root, independent, at)
-        outcome = _run(plan, folder, execution)
+        outcome = execution.run(plan, folder)
         patterns = [p.strip() for p in metrics.split(",") if p.strip()]
         table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
         write_table(table, folder / "comparison.parquet", rows=ROWS["comparison"])
@@ -221,24 +223,6 @@ def study_options(command: Any) -> Any:
         type=click.IntRange(min=1),
         help="Replications per design point and arm (default: the study's).",
     )(command)
-
-
-def _load_study(
-    path: Path, assignments: Sequence[str], replications: int | None, at: float | None
-) -> Study:
-    """The study file with the command line's --set, --replications and --at applied."""
-    from econsim.experiments import Study, load_study
-    from econsim.scenario import parse_assignments
-
-    spec = load_study(path)
-    changes: dict[str, Any] = {}
-    if assignments:
-        changes["set"] = {**spec.set, **parse_assignments(assignments)}
-    if replications is not None:
-        changes["replications"] = replications
-    if at is not None:
-        changes["at"] = at
-    return Study.model_validate({**spec.model_dump(), **changes}) if changes else spec
 
 
 def _stop_if_failed(outcome: Outcome, folder: Path) -> None:
@@ -275,15 +259,13 @@ def sweep(
     execution: Execution,
 ) -> None:
     """Run a study (a file, or a bundled study's name): its design times its replications."""
+    from econsim.experiments.study_source import changed_study
+
     with _study_errors():
-        spec = _load_study(study, assignments, replications, at)
+        spec = changed_study(study, assignments, replications, at)
         folder = execution.folder(spec.name)
-        outcome = _run(
-            execution.plan(spec),
-            folder,
-            execution,
-            retry_failed=retry_failed,
-            keep_events=keep_events,
+        outcome = execution.run(
+            execution.plan(spec), folder, retry_failed=retry_failed, keep_events=keep_events
         )
     if not execution.quiet:
         _print_points(outcome)
@@ -329,17 +311,18 @@ def sensitivity(
     from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
     from econsim.experiments.study import check_metrics
+    from econsim.experiments.study_source import changed_study
     from econsim.results.parquet import ROWS
 
     require("SALib", "econsim sensitivity")  # before any run
     with _study_errors():
-        spec = _load_study(study, assignments, replications, at)
+        spec = changed_study(study, assignments, replications, at)
         check_design(spec)
         plan = execution.plan(spec)
         names = [m.strip() for m in metrics.split(",") if m.strip()]
         check_metrics(next(iter(plan.bases.values())), names or spec.metrics)
         folder = execution.folder(spec.name)
-        outcome = _run(plan, folder, execution)
+        outcome = execution.run(plan, folder)
         _stop_if_failed(outcome, folder)
         table = sensitivity_indices(spec, outcome.runs, plan.metrics_year, names)
         write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
@@ -391,44 +374,19 @@ def discover(
     """
     from econsim.experiments.discover import discover as find_box
     from econsim.experiments.discover import write_discovery
+    from econsim.experiments.study_source import study_runs
 
     require("ema_workbench", "econsim discover (PRIM)")
     if (below is None) == (above is None):
         raise InputError("give one of --below or --above")
     with _study_errors():
-        folder, runs, end = _study_runs(study, metric, assignments, replications, at, execution)
+        folder, runs, end = study_runs(study, metric, execution, assignments, replications, at)
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
         check_new(target, force, folder=True)
         written = write_discovery(found, target) + _discovery_views(found, target)
     click.echo(found.describe())
     click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
-
-
-def _study_runs(
-    study: Path,
-    metric: str,
-    assignments: Sequence[str],
-    replications: int | None,
-    at: float | None,
-    execution: Execution,
-) -> tuple[Path, pl.DataFrame, float]:
-    """A study's folder, runs table and end year: read from its folder, or run first."""
-    from econsim.experiments import read_study
-    from econsim.experiments.study import check_metrics
-
-    if (study / "study.json").is_file():
-        if assignments or replications is not None or at is not None:
-            raise InputError(f"{study}: a study folder that has run takes no --set, -n or --at")
-        check_writable(study)  # discovery/ goes there
-        results = read_study(study)
-        return study, results.runs, results.end
-    spec = _load_study(study, assignments, replications, at)
-    plan = execution.plan(spec)
-    check_metrics(next(iter(plan.bases.values())), [metric], "--metric")
-    folder = execution.folder(spec.name)
-    outcome = _run(plan, folder, execution)
-    return folder, outcome.runs, plan.metrics_year
 
 
 def _discovery_views(found: Discovery, folder: Path) -> list[Path]:
