@@ -1,4 +1,8 @@
-"""Commands over many runs: compare arms, sweep a study, sensitivity indices."""
+"""Commands over many runs: compare arms, sweep a study, sensitivity indices, discovery.
+
+Click glue only: options, where and how a study runs, errors as exit codes, what is
+printed. Building arms and studies is ``experiments/``'s, drawing results ``report/``'s.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,6 @@ from econsim.extras import require
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
     from econsim.experiments import Outcome, Plan, Study
-    from econsim.experiments.discover import Discovery
     from econsim.scenario import Scenario
 
 
@@ -384,27 +387,9 @@ def discover(
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
         check_new(target, force, folder=True)
-        written = write_discovery(found, target) + _discovery_views(found, target)
+        written = write_discovery(found, target)
+        from econsim.report.discovery_page import write_discovery_views  # matplotlib, plotly
+
+        written += write_discovery_views(found, target)
     click.echo(found.describe())
     click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
-
-
-def _discovery_views(found: Discovery, folder: Path) -> list[Path]:
-    """The peeling trajectory and the box as PNG figures and one HTML page."""
-    from econsim.report.discovery_charts import box_chart, trajectory_chart
-    from econsim.report.figures import to_matplotlib
-    from econsim.report.html import chart_sections, preformatted, write_page
-
-    charts = [trajectory_chart(found.trajectory, found.question)]
-    box = box_chart(found.inputs, found.box, found.scores, found.question)
-    charts += [box] if box is not None else []
-    written = []
-    for chart in charts:
-        path = folder / f"{chart.name}.png"
-        to_matplotlib(chart).savefig(path, dpi=130, bbox_inches="tight")
-        written.append(path)
-    sections = [("What was found", preformatted(found.describe())), *chart_sections(charts)]
-    written.append(
-        write_page(folder / "discovery.html", f"econsim discover: {found.question}", sections)
-    )
-    return written
