@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import Results, metrics, read_results, read_table
-from econsim.results.checksums import metrics_year, read_runs
+from econsim.results.study_folder import metrics_year, read_runs
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 
