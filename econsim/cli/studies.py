@@ -1,144 +1,29 @@
 """Commands over many runs: compare arms, sweep a study, sensitivity indices, discovery.
 
-Click glue only: options, where and how a study runs, errors as exit codes, what is
-printed. Building arms and studies is ``experiments/``'s, drawing results ``report/``'s.
+Click glue only: each command's options, what it prints and its exit code. How a
+study runs from the command line is ``execution.py``'s; building arms and studies is
+``experiments/``'s, drawing results ``report/``'s.
 """
 
 from __future__ import annotations
 
-import functools
-import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from econsim.cli.common import (
-    InputError,
-    at_option,
-    check_limits,
-    check_new,
-    check_writable,
-    force_option,
-    limit_option,
-    new_folder,
-    progress_bar,
-    quiet_option,
-    set_option,
+from econsim.cli.common import InputError, at_option, check_new, force_option, set_option
+from econsim.cli.execution import (
+    Execution,
+    executor_options,
+    stop_if_failed,
+    study_errors,
+    study_options,
 )
 from econsim.extras import require
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
-    from econsim.experiments import Outcome, Plan, Study
-    from econsim.scenario import Scenario
-
-
-@dataclass(frozen=True)
-class Execution:
-    """Where and how a study runs, from the options every study command shares."""
-
-    out: Path | None
-    workers: int | None
-    scheduler: str | None
-    quiet: bool
-    limits: tuple[str, ...] = ()
-
-    def folder(self, name: str) -> Path:
-        """The study folder: --out, or a new one under runs/."""
-        return self.out or new_folder("runs", name)
-
-    def check_size(self, runs: int, bases: Iterable[Scenario] = ()) -> None:
-        """Refuse a study over the limits: its runs, and a run's cost on each local worker."""
-        here = 1 if self.scheduler else (self.workers or os.cpu_count() or 1)
-        check_limits(bases, self.limits, runs, here)
-
-    def plan(self, spec: Study) -> Plan:
-        """A study's plan: its size checked before the design is drawn, and after."""
-        from econsim.experiments import plan_study
-
-        self.check_size(spec.run_count())
-        plan = plan_study(spec)
-        self.check_size(len(plan.tasks), plan.bases.values())
-        return plan
-
-    def check_writable(self, folder: Path) -> None:
-        """Refuse, before anything runs, a folder that cannot take the output."""
-        check_writable(folder)
-
-    def run(self, plan: Plan, folder: Path, **options: Any) -> Outcome:
-        """Run a plan into its folder with a progress bar; say what ran unless quiet."""
-        from econsim.experiments import run_plan
-        from econsim.experiments.executors import executor_for
-
-        check_writable(folder if folder.exists() else folder.parent)  # before any run
-        executor = executor_for(self.workers, self.scheduler)
-        with progress_bar(len(plan.tasks), "runs", not self.quiet) as progress:
-            try:
-                outcome = run_plan(plan, folder, executor, progress, **options)
-            except KeyboardInterrupt:
-                raise click.ClickException(
-                    f"interrupted; rerun with --out {folder} to resume"
-                ) from None
-        if not self.quiet:
-            click.echo(outcome.describe())
-        return outcome
-
-
-def executor_options(command: Any) -> Any:
-    """Add --out, --workers, --scheduler and --quiet, passed on as one ``execution``."""
-
-    @functools.wraps(command)
-    def wrapper(
-        *args: Any,
-        out: Path | None,
-        workers: int | None,
-        scheduler: str | None,
-        quiet: bool,
-        limits: tuple[str, ...],
-        **kwargs: Any,
-    ) -> Any:
-        execution = Execution(out, workers, scheduler, quiet, limits)
-        return command(*args, execution=execution, **kwargs)
-
-    for option in reversed(
-        [
-            click.option(
-                "--out",
-                type=click.Path(path_type=Path),
-                help="Study folder; rerun with the same folder to resume.",
-            ),
-            click.option(
-                "--workers",
-                "-j",
-                type=click.IntRange(min=1),
-                help="Local worker processes (default: all cores; 1: this process).",
-            ),
-            click.option(
-                "--scheduler",
-                metavar="ADDRESS",
-                help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
-            ),
-            limit_option,
-            quiet_option,
-        ]
-    ):
-        wrapper = option(wrapper)
-    return wrapper
-
-
-@contextmanager
-def _study_errors() -> Iterator[None]:
-    from econsim.experiments import StudyError
-    from econsim.results import DamagedFile
-    from econsim.scenario import ScenarioError
-
-    try:
-        yield
-    except (StudyError, ScenarioError, DamagedFile) as error:
-        raise InputError(str(error)) from None
+    from econsim.experiments import Outcome
 
 
 # ---------------------------------------------------------------- compare
@@ -196,12 +81,12 @@ def compare(
     from econsim.results.parquet import ROWS
 
     require("scipy", "econsim compare (its confidence intervals)")  # before any run
-    with _study_errors():
+    with study_errors():
         bases = comparison_arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
     execution.check_size(len(bases) * replications, bases.values())
-    with _study_errors():
+    with study_errors():
         plan = plan_arms(bases, replications, root, independent, at)
         outcome = execution.run(plan, folder)
         patterns = [p.strip() for p in metrics.split(",") if p.strip()]
@@ -211,39 +96,10 @@ def compare(
         click.echo(f"comparison.parquet: each row is {ROWS['comparison']}")
         click.echo(comparison_table(table, confidence))
         click.echo(f"wrote {folder}/ comparison.parquet runs.parquet timeseries/ summary/ runs/")
-    _stop_if_failed(outcome, folder)
+    stop_if_failed(outcome, folder)
 
 
 # ---------------------------------------------------------------- sweep and sensitivity
-
-
-def study_options(command: Any) -> Any:
-    """--set, --replications and --at: change a study from the command line, not a copy."""
-    command = at_option(set_option(command))
-    return click.option(
-        "--replications",
-        "-n",
-        type=click.IntRange(min=1),
-        help="Replications per design point and arm (default: the study's).",
-    )(command)
-
-
-def _stop_if_failed(outcome: Outcome, folder: Path) -> None:
-    """Exit 1 when any run of the study failed (its rows say why)."""
-    import polars as pl
-
-    failed = outcome.runs.filter(pl.col("status") != "ok").height if outcome.runs.height else 0
-    if failed:
-        raise RunsFailed(
-            f"{failed} of {outcome.runs.height} runs failed: their error and traceback are in "
-            f"{folder}/runs.parquet; rerun with --out {folder} --retry-failed"
-        )
-
-
-class RunsFailed(click.ClickException):
-    """Some runs of a study failed: everything else was written; exit code 1."""
-
-    exit_code = 1
 
 
 @click.command()
@@ -264,7 +120,7 @@ def sweep(
     """Run a study (a file, or a bundled study's name): its design times its replications."""
     from econsim.experiments.study_source import changed_study
 
-    with _study_errors():
+    with study_errors():
         spec = changed_study(study, assignments, replications, at)
         folder = execution.folder(spec.name)
         outcome = execution.run(
@@ -273,7 +129,7 @@ def sweep(
     if not execution.quiet:
         _print_points(outcome)
         click.echo(f"wrote {folder}/ runs.parquet timeseries/ summary/ runs/")
-    _stop_if_failed(outcome, folder)
+    stop_if_failed(outcome, folder)
 
 
 def _print_points(outcome: Outcome) -> None:
@@ -318,7 +174,7 @@ def sensitivity(
     from econsim.results.parquet import ROWS
 
     require("SALib", "econsim sensitivity")  # before any run
-    with _study_errors():
+    with study_errors():
         spec = changed_study(study, assignments, replications, at)
         check_design(spec)
         plan = execution.plan(spec)
@@ -326,7 +182,7 @@ def sensitivity(
         check_metrics(next(iter(plan.bases.values())), names or spec.metrics)
         folder = execution.folder(spec.name)
         outcome = execution.run(plan, folder)
-        _stop_if_failed(outcome, folder)
+        stop_if_failed(outcome, folder)
         table = sensitivity_indices(spec, outcome.runs, plan.metrics_year, names)
         write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
@@ -382,7 +238,7 @@ def discover(
     require("ema_workbench", "econsim discover (PRIM)")
     if (below is None) == (above is None):
         raise InputError("give one of --below or --above")
-    with _study_errors():
+    with study_errors():
         folder, runs, end = study_runs(study, metric, execution, assignments, replications, at)
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
