@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 from pathlib import Path
@@ -16,11 +17,25 @@ from econsim.experiments.calibration import (
     corpora,
     horizon_capability,
 )
-from econsim.experiments.calibration.__main__ import main, markdown, tables
 from econsim.experiments.calibration.horizons import success_slope
 from econsim.experiments.calibration.observations import FIT_UNTIL
+from econsim.experiments.calibration.views import tables
 
-BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+
+def load_program(name: str) -> object:
+    """A program of docs/programs/ (not part of the package), loaded from its file."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / "programs" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+program = load_program("calibration")
+markdown, main = program.markdown, program.main
 
 
 # ------------------------------------------------------------------ the METR mapping

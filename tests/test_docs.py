@@ -1,13 +1,22 @@
-"""The README's examples stay true: its scenario block loads and its CLI lines parse."""
+"""The README's examples stay true: its scenario block loads and its CLI lines parse.
+
+And the programs that write the docs' tables (docs/programs/) still start.
+"""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import econsim
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PROGRAMS = sorted((ROOT / "docs" / "programs").glob("*.py"))
 
 
 def test_the_scenario_format_example_is_a_valid_scenario(tmp_path):
@@ -54,3 +63,13 @@ def test_the_summary_table_gives_every_metric_the_unit_its_file_carries():
     for names, _, unit, _ in table_rows("**`summary.parquet`**"):
         metrics |= dict.fromkeys(re.findall(r"`(\w+)`", names), unit)
     assert metrics == METRIC_UNITS
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
+def test_each_program_that_writes_the_docs_starts_and_says_how_to_run_it(program):
+    done = subprocess.run(
+        [sys.executable, str(program), "--help"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"python docs/programs/{program.name}" in done.stdout
+    assert f"python docs/programs/{program.name}" in program.read_text(encoding="utf-8")

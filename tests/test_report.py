@@ -96,9 +96,9 @@ def test_sensitivity_bars_carry_their_intervals_in_both_renderers():
     import polars as pl
     from matplotlib.container import ErrorbarContainer
 
-    from econsim.report.charts import sensitivity_chart
     from econsim.report.figures import to_matplotlib
     from econsim.report.interactive import to_plotly
+    from econsim.report.study_charts import sensitivity_chart
 
     table = pl.DataFrame(
         {"parameter": ["p", "q"], "metric": ["m", "m"], "S1": [0.6, 0.1],
@@ -138,8 +138,8 @@ def factorial_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_studys_charts_are_split_by_each_design_parameter_with_intervals(factorial_folder):
     import polars as pl
 
-    from econsim.report.charts import study_charts
     from econsim.report.data import study_view
+    from econsim.report.study_charts import study_charts
 
     charts = {c.name: c for c in study_charts(study_view(factorial_folder))}
     split = charts["fan_by_verticals_market_p"]
@@ -180,10 +180,11 @@ def test_both_renderers_draw_every_series_of_every_chart(run_folder, factorial_f
     from matplotlib.collections import PolyCollection
     from matplotlib.lines import Line2D
 
-    from econsim.report.charts import run_charts, study_charts
     from econsim.report.data import run_view, study_view
     from econsim.report.figures import to_matplotlib
     from econsim.report.interactive import to_plotly
+    from econsim.report.run_charts import run_charts
+    from econsim.report.study_charts import study_charts
 
     charts = run_charts(run_view(run_folder)) + study_charts(study_view(factorial_folder))
     for chart in charts:

@@ -1,142 +1,29 @@
-"""Commands over many runs: compare arms, sweep a study, sensitivity indices."""
+"""Commands over many runs: compare arms, sweep a study, sensitivity indices, discovery.
+
+Click glue only: each command's options, what it prints and its exit code. How a
+study runs from the command line is ``execution.py``'s; building arms and studies is
+``experiments/``'s, drawing results ``report/``'s.
+"""
 
 from __future__ import annotations
 
-import functools
-import os
-import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from econsim.cli.common import (
-    DEFAULT_SCENARIO,
-    InputError,
-    at_option,
-    check_limits,
-    check_new,
-    check_writable,
-    force_option,
-    limit_option,
-    load,
-    new_folder,
-    progress_bar,
-    quiet_option,
-    set_option,
+from econsim.cli.common import InputError, at_option, check_new, force_option, set_option
+from econsim.cli.execution import (
+    Execution,
+    executor_options,
+    stop_if_failed,
+    study_errors,
+    study_options,
 )
 from econsim.extras import require
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
-    import polars as pl
-
-    from econsim.experiments import Outcome, Plan, Study
-    from econsim.experiments.discover import Discovery
-    from econsim.scenario import Scenario
-
-
-@dataclass(frozen=True)
-class Execution:
-    """Where and how a study runs, from the options every study command shares."""
-
-    out: Path | None
-    workers: int | None
-    scheduler: str | None
-    quiet: bool
-    limits: tuple[str, ...] = ()
-
-    def folder(self, name: str) -> Path:
-        """The study folder: --out, or a new one under runs/."""
-        return self.out or new_folder("runs", name)
-
-    def check_size(self, runs: int, bases: Iterable[Scenario] = ()) -> None:
-        """Refuse a study over the limits: its runs, and a run's cost on each local worker."""
-        here = 1 if self.scheduler else (self.workers or os.cpu_count() or 1)
-        check_limits(bases, self.limits, runs, here)
-
-    def plan(self, spec: Study) -> Plan:
-        """A study's plan: its size checked before the design is drawn, and after."""
-        from econsim.experiments import plan_study
-
-        self.check_size(spec.run_count())
-        plan = plan_study(spec)
-        self.check_size(len(plan.tasks), plan.bases.values())
-        return plan
-
-
-def executor_options(command: Any) -> Any:
-    """Add --out, --workers, --scheduler and --quiet, passed on as one ``execution``."""
-
-    @functools.wraps(command)
-    def wrapper(
-        *args: Any,
-        out: Path | None,
-        workers: int | None,
-        scheduler: str | None,
-        quiet: bool,
-        limits: tuple[str, ...],
-        **kwargs: Any,
-    ) -> Any:
-        execution = Execution(out, workers, scheduler, quiet, limits)
-        return command(*args, execution=execution, **kwargs)
-
-    for option in reversed(
-        [
-            click.option(
-                "--out",
-                type=click.Path(path_type=Path),
-                help="Study folder; rerun with the same folder to resume.",
-            ),
-            click.option(
-                "--workers",
-                "-j",
-                type=click.IntRange(min=1),
-                help="Local worker processes (default: all cores; 1: this process).",
-            ),
-            click.option(
-                "--scheduler",
-                metavar="ADDRESS",
-                help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
-            ),
-            limit_option,
-            quiet_option,
-        ]
-    ):
-        wrapper = option(wrapper)
-    return wrapper
-
-
-@contextmanager
-def _study_errors() -> Iterator[None]:
-    from econsim.experiments import StudyError
-    from econsim.results import DamagedFile
-    from econsim.scenario import ScenarioError
-
-    try:
-        yield
-    except (StudyError, ScenarioError, DamagedFile) as error:
-        raise InputError(str(error)) from None
-
-
-def _run(plan: Plan, folder: Path, execution: Execution, **options: Any) -> Outcome:
-    from econsim.experiments import run_plan
-    from econsim.experiments.executors import executor_for
-
-    check_writable(folder if folder.exists() else folder.parent)  # before any run
-    executor = executor_for(execution.workers, execution.scheduler)
-    with progress_bar(len(plan.tasks), "runs", not execution.quiet) as progress:
-        try:
-            outcome = run_plan(plan, folder, executor, progress, **options)
-        except KeyboardInterrupt:
-            raise click.ClickException(
-                f"interrupted; rerun with --out {folder} to resume"
-            ) from None
-    if not execution.quiet:
-        click.echo(outcome.describe())
-    return outcome
+    from econsim.experiments import Outcome
 
 
 # ---------------------------------------------------------------- compare
@@ -188,17 +75,20 @@ def compare(
     Either several scenarios (the first is the baseline) or one scenario with --arm.
     """
     from econsim.experiments import compare_arms, plan_arms
+    from econsim.experiments.arms import comparison_arms
     from econsim.experiments.store import write_table
+    from econsim.report.text_tables import comparison_table
     from econsim.results.parquet import ROWS
 
     require("scipy", "econsim compare (its confidence intervals)")  # before any run
-    bases = _arms(scenarios, arms, assignments)
+    with study_errors():
+        bases = comparison_arms(scenarios, arms, assignments)
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
     execution.check_size(len(bases) * replications, bases.values())
-    with _study_errors():
+    with study_errors():
         plan = plan_arms(bases, replications, root, independent, at)
-        outcome = _run(plan, folder, execution)
+        outcome = execution.run(plan, folder)
         patterns = [p.strip() for p in metrics.split(",") if p.strip()]
         table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
         write_table(table, folder / "comparison.parquet", rows=ROWS["comparison"])
@@ -206,119 +96,10 @@ def compare(
         click.echo(f"comparison.parquet: each row is {ROWS['comparison']}")
         click.echo(comparison_table(table, confidence))
         click.echo(f"wrote {folder}/ comparison.parquet runs.parquet timeseries/ summary/ runs/")
-    _stop_if_failed(outcome, folder)
-
-
-def _arms(
-    scenarios: Sequence[str], arms: Sequence[str], assignments: Sequence[str]
-) -> dict[str, Scenario]:
-    from econsim.scenario import ScenarioError, parse_assignments
-
-    if arms and len(scenarios) > 1:
-        raise InputError("give several scenarios or one scenario with --arm, not both")
-    if not arms:
-        if len(scenarios) < 2:
-            raise InputError("compare needs two arms: two scenarios, or --arm twice")
-        bases = {}
-        for source in scenarios:
-            scenario = load(source, assignments)
-            if scenario.name in bases:
-                raise InputError(f"{source}: two arms are named {scenario.name!r}")
-            bases[scenario.name] = scenario
-        return bases
-    base = load(scenarios[0] if scenarios else DEFAULT_SCENARIO, assignments)
-    result = {}
-    for arm in arms:
-        name, sep, spec = arm.partition(":")
-        if not sep or not name:
-            raise InputError(f"--arm {arm!r}: expected NAME:KEY=VALUE,... (or NAME: for none)")
-        if name in result:
-            raise InputError(f"--arm {name}: two arms have this name; give each its own")
-        items = [item for item in ARM_ITEM.split(spec) if item.strip()]
-        try:
-            result[name] = base.override(parse_assignments(items, source=f"--arm {name}"))
-        except ScenarioError as error:
-            raise InputError(f"--arm {name}: {error}") from None
-    if len(result) < 2:
-        raise InputError("compare needs two arms: --arm twice, with different names")
-    return result
-
-
-# An arm's assignments split at the commas that start a new KEY=, so that TOML values
-# may hold commas: --arm 'a:verticals.legal.p=0.05,labs.lab.verticals=["legal", "finance"]'
-ARM_ITEM = re.compile(r",(?=\s*[\w*.-]+\s*=)")
-
-
-def comparison_table(table: pl.DataFrame, confidence: float) -> str:
-    """Rows whose difference is not exactly zero, as an aligned text table."""
-    import polars as pl
-
-    shown = table.filter(pl.col("difference").is_not_null() & (pl.col("difference") != 0))
-    label = f"{confidence:.0%} interval"
-    lines = [
-        f"{'metric':34s}{'arm':>22s}{'baseline':>11s}{'arm':>11s}{'difference':>12s}"
-        f"{label:>24s}{'n':>5s}"
-    ]
-    for r in shown.sort("metric", "arm").iter_rows(named=True):
-        low, high = r["ci_low"], r["ci_high"]
-        interval = "" if low is None else f"[{low:+.3g}, {high:+.3g}]"
-        lines.append(
-            f"{r['metric']:34s}{r['arm']:>22s}{r['baseline_mean']:11.4g}"
-            f"{r['arm_mean']:11.4g}{r['difference']:+12.3g}{interval:>24s}{r['n']:5d}"
-        )
-    if shown.height < table.height:
-        lines.append(f"({table.height - shown.height} metrics with no difference not shown)")
-    return "\n".join(lines)
+    stop_if_failed(outcome, folder)
 
 
 # ---------------------------------------------------------------- sweep and sensitivity
-
-
-def study_options(command: Any) -> Any:
-    """--set, --replications and --at: change a study from the command line, not a copy."""
-    command = at_option(set_option(command))
-    return click.option(
-        "--replications",
-        "-n",
-        type=click.IntRange(min=1),
-        help="Replications per design point and arm (default: the study's).",
-    )(command)
-
-
-def _load_study(
-    path: Path, assignments: Sequence[str], replications: int | None, at: float | None
-) -> Study:
-    """The study file with the command line's --set, --replications and --at applied."""
-    from econsim.experiments import Study, load_study
-    from econsim.scenario import parse_assignments
-
-    spec = load_study(path)
-    changes: dict[str, Any] = {}
-    if assignments:
-        changes["set"] = {**spec.set, **parse_assignments(assignments)}
-    if replications is not None:
-        changes["replications"] = replications
-    if at is not None:
-        changes["at"] = at
-    return Study.model_validate({**spec.model_dump(), **changes}) if changes else spec
-
-
-def _stop_if_failed(outcome: Outcome, folder: Path) -> None:
-    """Exit 1 when any run of the study failed (its rows say why)."""
-    import polars as pl
-
-    failed = outcome.runs.filter(pl.col("status") != "ok").height if outcome.runs.height else 0
-    if failed:
-        raise RunsFailed(
-            f"{failed} of {outcome.runs.height} runs failed: their error and traceback are in "
-            f"{folder}/runs.parquet; rerun with --out {folder} --retry-failed"
-        )
-
-
-class RunsFailed(click.ClickException):
-    """Some runs of a study failed: everything else was written; exit code 1."""
-
-    exit_code = 1
 
 
 @click.command()
@@ -337,20 +118,18 @@ def sweep(
     execution: Execution,
 ) -> None:
     """Run a study (a file, or a bundled study's name): its design times its replications."""
-    with _study_errors():
-        spec = _load_study(study, assignments, replications, at)
+    from econsim.experiments.study_source import changed_study
+
+    with study_errors():
+        spec = changed_study(study, assignments, replications, at)
         folder = execution.folder(spec.name)
-        outcome = _run(
-            execution.plan(spec),
-            folder,
-            execution,
-            retry_failed=retry_failed,
-            keep_events=keep_events,
+        outcome = execution.run(
+            execution.plan(spec), folder, retry_failed=retry_failed, keep_events=keep_events
         )
     if not execution.quiet:
         _print_points(outcome)
         click.echo(f"wrote {folder}/ runs.parquet timeseries/ summary/ runs/")
-    _stop_if_failed(outcome, folder)
+    stop_if_failed(outcome, folder)
 
 
 def _print_points(outcome: Outcome) -> None:
@@ -391,18 +170,19 @@ def sensitivity(
     from econsim.experiments.sensitivity import check_design
     from econsim.experiments.store import write_table
     from econsim.experiments.study import check_metrics
+    from econsim.experiments.study_source import changed_study
     from econsim.results.parquet import ROWS
 
     require("SALib", "econsim sensitivity")  # before any run
-    with _study_errors():
-        spec = _load_study(study, assignments, replications, at)
+    with study_errors():
+        spec = changed_study(study, assignments, replications, at)
         check_design(spec)
         plan = execution.plan(spec)
         names = [m.strip() for m in metrics.split(",") if m.strip()]
         check_metrics(next(iter(plan.bases.values())), names or spec.metrics)
         folder = execution.folder(spec.name)
-        outcome = _run(plan, folder, execution)
-        _stop_if_failed(outcome, folder)
+        outcome = execution.run(plan, folder)
+        stop_if_failed(outcome, folder)
         table = sensitivity_indices(spec, outcome.runs, plan.metrics_year, names)
         write_table(table, folder / "sensitivity.parquet", rows=ROWS["sensitivity"])
     if not execution.quiet:
@@ -453,62 +233,19 @@ def discover(
     """
     from econsim.experiments.discover import discover as find_box
     from econsim.experiments.discover import write_discovery
+    from econsim.experiments.study_source import study_runs
 
     require("ema_workbench", "econsim discover (PRIM)")
     if (below is None) == (above is None):
         raise InputError("give one of --below or --above")
-    with _study_errors():
-        folder, runs, end = _study_runs(study, metric, assignments, replications, at, execution)
+    with study_errors():
+        folder, runs, end = study_runs(study, metric, execution, assignments, replications, at)
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
         check_new(target, force, folder=True)
-        written = write_discovery(found, target) + _discovery_views(found, target)
+        written = write_discovery(found, target)
+        from econsim.report.discovery_page import write_discovery_views  # matplotlib, plotly
+
+        written += write_discovery_views(found, target)
     click.echo(found.describe())
     click.echo(f"wrote {target}/ " + " ".join(p.name for p in written))
-
-
-def _study_runs(
-    study: Path,
-    metric: str,
-    assignments: Sequence[str],
-    replications: int | None,
-    at: float | None,
-    execution: Execution,
-) -> tuple[Path, pl.DataFrame, float]:
-    """A study's folder, runs table and end year: read from its folder, or run first."""
-    from econsim.experiments import read_study
-    from econsim.experiments.study import check_metrics
-
-    if (study / "study.json").is_file():
-        if assignments or replications is not None or at is not None:
-            raise InputError(f"{study}: a study folder that has run takes no --set, -n or --at")
-        check_writable(study)  # discovery/ goes there
-        results = read_study(study)
-        return study, results.runs, results.end
-    spec = _load_study(study, assignments, replications, at)
-    plan = execution.plan(spec)
-    check_metrics(next(iter(plan.bases.values())), [metric], "--metric")
-    folder = execution.folder(spec.name)
-    outcome = _run(plan, folder, execution)
-    return folder, outcome.runs, plan.metrics_year
-
-
-def _discovery_views(found: Discovery, folder: Path) -> list[Path]:
-    """The peeling trajectory and the box as PNG figures and one HTML page."""
-    from econsim.report.charts import box_chart, trajectory_chart
-    from econsim.report.figures import to_matplotlib
-    from econsim.report.html import chart_sections, preformatted, write_page
-
-    charts = [trajectory_chart(found.trajectory, found.question)]
-    box = box_chart(found.inputs, found.box, found.scores, found.question)
-    charts += [box] if box is not None else []
-    written = []
-    for chart in charts:
-        path = folder / f"{chart.name}.png"
-        to_matplotlib(chart).savefig(path, dpi=130, bbox_inches="tight")
-        written.append(path)
-    sections = [("What was found", preformatted(found.describe())), *chart_sections(charts)]
-    written.append(
-        write_page(folder / "discovery.html", f"econsim discover: {found.question}", sections)
-    )
-    return written

@@ -21,7 +21,7 @@ from econsim.experiments.discover import PARAM, experiments_and_outcomes
 from econsim.experiments.store import PART, STUDY, TABLE
 from econsim.experiments.study import StudyError
 from econsim.extras import require
-from econsim.results.checksums import metrics_year, read_runs
+from econsim.results.study_folder import metrics_year, read_runs
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -19,7 +19,7 @@ partial tables of any other, so a killed sweep loses nothing finished.
 A run's row holds the SHA-256 of each of its table files (``checksums``, JSON). A
 rerun verifies them: a run whose row does not read, or whose files are missing or
 differ, is removed and run again, and ``runs.parquet`` is rebuilt. Readers verify
-them too (:func:`econsim.results.checksums.read_runs`) and name the file that does
+them too (:func:`econsim.results.study_folder.read_runs`) and name the file that does
 not match. One process at a time runs a study in a folder: it holds ``.lock`` (the
 operating system lets go of it when the process dies, however it dies). Read it::
 
@@ -45,11 +45,11 @@ import polars as pl
 
 from econsim.experiments.study import StudyError
 from econsim.results import Results
-from econsim.results.checksums import CHECKSUMS, RUNS_TABLE, matches, sha256
-from econsim.results.checksums import PART as PART  # the layout, for the store's readers
-from econsim.results.checksums import partition as partition
 from econsim.results.files import TEMPORARY, write_atomically
 from econsim.results.parquet import ROWS, runs_units, write_parquet
+from econsim.results.study_folder import CHECKSUMS, RUNS_TABLE, matches, sha256
+from econsim.results.study_folder import PART as PART  # the layout, for the store's readers
+from econsim.results.study_folder import partition as partition
 
 RUNS, STAGING, STUDY, TABLE, LOCK = "runs", ".staging", "study.json", RUNS_TABLE, ".lock"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/

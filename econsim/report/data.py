@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from econsim.results import Results, metrics, read_results, read_table
-from econsim.results.checksums import metrics_year, read_runs
+from econsim.results.study_folder import metrics_year, read_runs
 
 STUDY_FILE, RUN_FILE = "study.json", "manifest.json"
 
@@ -62,7 +62,7 @@ def run_view(folder: Path) -> RunView:
         results,
         scenario.vertical_names,
         scenario.lab_names,
-        metrics.leading_capability(series).with_columns(pl.col("vertical").cast(pl.String)),
+        leading(series),
         shares.select("time", "vertical", "piloting", "deployed", "churned"),
         per_vertical.select("time", "vertical", "practice_data", "synthetic_data"),
         series.filter(pl.col("vertical") == scenario.vertical_names[0]).select(
@@ -71,6 +71,12 @@ def run_view(folder: Path) -> RunView:
         results.breadth(),
         results.metrics().get("time_to_general"),
     )
+
+
+def leading(timeseries: pl.DataFrame) -> pl.DataFrame:
+    """The best lab's capability, proxy and gap per time and vertical (named as text)."""
+    lead = metrics.leading_capability(timeseries)
+    return lead.with_columns(pl.col("vertical").cast(pl.String))
 
 
 def summary_rows(

@@ -1,4 +1,4 @@
-"""Static figures: each chart of ``charts.py`` drawn with matplotlib, as PNG and SVG.
+"""Static figures: each chart of the chart spec (``chart_spec.py``) drawn with matplotlib.
 
 Every vertical keeps its colour across figures; axes are labelled with units and
 years; legends sit outside the data. Figures are built on ``matplotlib.figure.Figure``
@@ -15,8 +15,10 @@ from typing import Any
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from econsim.report.charts import Chart, Series, error_bars, grid, run_charts, study_charts
+from econsim.report.chart_spec import Chart, Series, error_bars, grid
 from econsim.report.data import folder_kind, run_view, study_view
+from econsim.report.run_charts import run_charts
+from econsim.report.study_charts import study_charts
 
 FORMATS = ("png", "svg")
 DASHES = {"solid": "-", "dash": "--", "dot": ":"}

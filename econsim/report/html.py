@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 from plotly.offline import get_plotlyjs
 
-from econsim.report.charts import Chart, run_charts, study_charts
+from econsim.report.chart_spec import Chart
 from econsim.report.data import (
     RunView,
     StudyView,
@@ -27,6 +27,8 @@ from econsim.report.data import (
     summary_rows,
 )
 from econsim.report.interactive import to_plotly
+from econsim.report.run_charts import run_charts
+from econsim.report.study_charts import study_charts
 from econsim.results.files import write_atomically
 
 Section = tuple[str, str]

@@ -1,4 +1,4 @@
-"""Interactive figures: each chart of ``charts.py`` drawn with plotly.
+"""Interactive figures: each chart of the chart spec (``chart_spec.py``) drawn with plotly.
 
 Series that share a legend group toggle together from one legend entry, and every
 trace shows its values on hover. Used by the HTML report and the what-if page.
@@ -12,7 +12,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from econsim.report.charts import Chart, Series, error_bars, grid
+from econsim.report.chart_spec import Chart, Series, error_bars, grid
 
 
 def to_plotly(chart: Chart) -> go.Figure:

@@ -18,9 +18,9 @@ from importlib.resources import files
 from typing import Any, NoReturn
 
 from econsim.engine import simulate
-from econsim.report.charts import whatif_charts
 from econsim.report.data import summary_rows
 from econsim.report.interactive import to_plotly
+from econsim.report.whatif_charts import whatif_charts
 from econsim.results import Results
 from econsim.scenario import Scenario, ScenarioError
 from econsim.web.levers import Lever, levers_for

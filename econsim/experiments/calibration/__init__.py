@@ -1,8 +1,9 @@
 """Calibration (DESIGN §6): observations, how a run is measured on them, and the fit.
 
-``python -m econsim.experiments.calibration`` prints the comparison table of
-``docs/calibration.md``; ``... fit`` fits the baseline's fitted parameters again;
-``... corpora`` prints the corpora that give each vertical its start capability.
+``python docs/programs/calibration.py`` prints the comparison table of
+``docs/calibration.md`` (:func:`~econsim.experiments.calibration.views.tables`);
+``... fit`` fits the baseline's fitted parameters again; ``... corpora`` prints the
+corpora that give each vertical its start capability.
 """
 
 from econsim.experiments.calibration.fit import FITTED, corpora, fit, start_capability

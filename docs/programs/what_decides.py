@@ -1,6 +1,7 @@
 """What decides the headline results: the experiments behind ``docs/what-decides.md``.
 
-``python -m econsim.experiments.what_decides [--out runs/what_decides] [--workers N]``
+Run from the repository with econsim installed:
+``python docs/programs/what_decides.py [--out runs/what_decides] [--workers N]``
 runs three experiments (each resumes what its folder already holds) and writes the
 document:
 
@@ -36,8 +37,6 @@ from econsim.scenario import Scenario, load_scenario
 
 STUDY = Path(__file__).resolve().parents[2] / "studies" / "what_decides.toml"
 DELAY_AT, DELAY_YEARS, MEASURED_AT = 2026.0, 2.0, 2035.0
-NOT_TEXT = ("finance", "legal", "healthcare", "education", "manufacturing", "logistics",
-            "defense", "management")  # fmt: skip
 
 
 # ---------------------------------------------------------------- 1. efficiency
@@ -217,7 +216,7 @@ def markdown_table(frame: pl.DataFrame, digits: int = 3) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the three experiments and write ``docs/what-decides.md``."""
-    parser = argparse.ArgumentParser(prog="python -m econsim.experiments.what_decides")
+    parser = argparse.ArgumentParser(prog="python docs/programs/what_decides.py")
     parser.add_argument("--out", default="runs/what_decides", help="folder for the runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--doc", default="docs/what-decides.md")
