@@ -1,19 +1,62 @@
-"""Shared fixtures: small scenarios that run in well under a second."""
+"""Shared fixtures and helpers: small scenarios, cached runs, and readers of their results.
+
+The test folders mirror the package's; a helper two of them need lives here and is
+imported as ``from tests.conftest import ...``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from collections import defaultdict
+from functools import cache
 from pathlib import Path
 
+import numpy as np
+import polars as pl
 import pytest
 from click.testing import CliRunner
 
 import econsim
+from econsim.agents.release import Trainer
+from econsim.results import Results
 from econsim.scenario import Scenario
 
-SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+FIRMS = 5_000  # shares are resolution-free; 5k firms keep each run under a second
+
+
+@cache
+def simulated(name: str, overrides: tuple[tuple[str, object], ...] = (), seed: int = 3) -> Results:
+    """A bundled scenario at 5,000 firms with ``overrides``, run once per session."""
+    scenario = econsim.load_scenario(name, {"economy.firms": FIRMS, **dict(overrides)})
+    return econsim.simulate(scenario, seed=seed)
+
+
+def at_the_start(overrides: dict[str, object] | None = None) -> tuple[econsim.Simulation, Trainer]:
+    """baseline at 500 firms whose labs have their first models (nothing has run), a trainer."""
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 500, **(overrides or {})})
+    simulation = econsim.Simulation(scenario, seed=1)
+    for lab in simulation.labs:
+        lab.begin(scenario.start)
+    return simulation, Trainer(simulation.live.tasks)
+
+
+def series(results: Results, lab: str, vertical: str | None = None) -> pl.DataFrame:
+    """One lab's rows of the time series, in one vertical or all."""
+    rows = results.timeseries.filter(pl.col("lab") == lab)
+    return rows.filter(pl.col("vertical") == vertical) if vertical else rows
+
+
+def ended(results: Results, *kinds: str) -> pl.DataFrame:
+    """The events of the given kinds."""
+    return results.events.filter(pl.col("event").cast(pl.String).is_in(kinds))
+
+
+def binomial_bound(p: float, n: int) -> float:
+    """Four standard errors of a share ``p`` seen over ``n`` draws."""
+    return 4 * float(np.sqrt(p * (1 - p) / n))
 
 
 @pytest.fixture

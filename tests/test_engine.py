@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
 import os
 from collections import defaultdict
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
-from scipy import stats
 
 import econsim
 from econsim.agents.market import DEPLOYED, PILOTING
 from econsim.agents.release import Learning, Trainer, TrainingData
-from econsim.model.capability import learning_curve
 from econsim.model.diffusion import capture_share
-from econsim.model.tasks import exact_popularity
-from econsim.state.ledger import LedgerTerms, PracticeLedger
 from econsim.state.parameters import VerticalTable
 
 RIVAL = """
@@ -242,60 +234,6 @@ def test_firms_choose_between_labs_and_switch(two_labs):
     ]
 
 
-def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
-    results = econsim.simulate(small, seed=3)
-    folder = results.write(tmp_path / "run")
-    again = econsim.read_results(folder)
-    assert again.scenario == small and again.seed == 3
-    assert again.scenario.vertical_names == small.vertical_names  # order decides the world
-    assert again.timeseries.equals(results.timeseries)
-    assert again.timeseries.schema == results.timeseries.schema  # names are enums again
-    assert again.events.equals(results.events)
-    assert again.events.schema == results.events.schema
-    assert again.summary.equals(results.summary)
-    stamp = econsim.read_provenance(folder / "events.parquet")
-    assert stamp["seed"] == 3 and stamp["scenario"]["name"] == small.name
-
-
-def test_the_events_file_says_the_unit_of_every_kind_of_value(small, tmp_path):
-    import pyarrow.parquet as pq
-
-    from econsim.state.events import Event
-
-    folder = econsim.simulate(small, seed=3).write(tmp_path / "run")
-    field = pq.read_schema(folder / "events.parquet").field("value")
-    units = json.loads(field.metadata[b"unit"])
-    assert list(units) == [kind.name.lower() for kind in Event]
-    assert all(units.values()) and units["pilot_start"] == "lead time, years"
-
-
-def test_a_run_folder_reads_the_same_in_pandas_and_pyarrow_with_units(small, tmp_path):
-    import pandas as pd
-    import pyarrow.parquet as pq
-
-    results = econsim.simulate(small, seed=3)
-    folder = results.write(tmp_path / "run")
-    schema = pq.read_schema(folder / "timeseries.parquet")
-    assert schema.field("funding").metadata == {b"unit": b"USD a year"}
-    assert json.loads(schema.metadata[b"econsim"])["seed"] == 3
-    frame = pd.read_parquet(folder / "timeseries.parquet")
-    assert frame["capability"].tolist() == results.timeseries["capability"].to_list()
-    assert frame["vertical"].tolist() == results.timeseries["vertical"].cast(str).to_list()
-
-
-def test_a_failed_write_leaves_nothing_behind(small, tmp_path, monkeypatch):
-    results = econsim.simulate(small)
-
-    def explode(self, folder: Path) -> None:
-        (folder / "timeseries.parquet").write_bytes(b"half")
-        raise OSError("disk full")
-
-    monkeypatch.setattr(econsim.Results, "write_files", explode)
-    with pytest.raises(OSError, match="disk full"):
-        results.write(tmp_path / "run")
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_summary_metrics_are_consistent_with_the_timeseries(two_labs):
     results = two_labs.results
     metrics = results.metrics()
@@ -318,203 +256,3 @@ def test_the_adoption_race_counts_each_deployed_firm_once(two_labs):
 
 
 # ------------------------------------------------------------------ the parts, one at a time
-
-
-def parts(overrides: dict[str, object] | None = None) -> tuple[econsim.Simulation, Trainer]:
-    """A simulation whose labs have their first models (nothing has run), and a trainer."""
-    scenario = econsim.load_scenario("baseline", {"economy.firms": 500, **(overrides or {})})
-    simulation = econsim.Simulation(scenario, seed=1)
-    for lab in simulation.labs:
-        lab.begin(scenario.start)
-    return simulation, Trainer(simulation.live.tasks)
-
-
-def test_a_fresh_ledger_only_decays_the_corpus_until_rates_are_set():
-    simulation, _ = parts()
-    start, v = simulation.scenario.start, VerticalTable(simulation.scenario.verticals)
-    ledger = PracticeLedger(LedgerTerms.read(simulation.scenario), 2, start)
-    ledger.advance_all(start + 2.0)
-    assert ledger.real == pytest.approx(np.tile(v.corpus_practice * np.exp(-2.0 * v.drift), (2, 1)))
-    for stock in ("graded", "synthetic", "received", "generated", "operated", "output"):
-        assert not getattr(ledger, stock).any(), stock
-
-
-def test_a_delivery_adds_its_episodes_to_the_practice_and_graded_stocks_which_then_decay():
-    simulation, _ = parts()
-    ledger, start = simulation.ledger, simulation.scenario.start
-    twin = PracticeLedger(simulation.ledger.terms, len(simulation.labs), start)
-    for book, lab in itertools.product((ledger, twin), range(len(simulation.labs))):
-        book.set_lab_rates(lab, start, *np.zeros((3, ledger.real.shape[1])))  # no inflow
-    finance = simulation.scenario.vertical_names.index("finance")
-    ledger.deliver(0, finance, start + 1.0, 1e9)
-    for book in (ledger, twin):
-        book.advance_all(start + 3.0)
-    kept = 1e9 * math.exp(-2.0 * simulation.ledger.terms.drift[finance])
-    for stock in ("real", "graded"):
-        added = getattr(ledger, stock) - getattr(twin, stock)
-        assert added[0, finance] == pytest.approx(kept, rel=1e-9)
-        assert np.count_nonzero(added) == 1
-    assert ledger.licensed[0, finance] == ledger.received[0, finance] - twin.received[0, finance]
-    assert ledger.licensed[0, finance] == 1e9
-
-
-def test_graded_outcomes_elsewhere_count_towards_eval_validity_by_their_transfer_weight():
-    simulation, _ = parts(
-        {"capability.generalization": 1e-3, "capability.transfer": {"software": {"finance": 0.5}}}
-    )
-    names, v = simulation.scenario.vertical_names, VerticalTable(simulation.scenario.verticals)
-    software, finance = names.index("software"), names.index("finance")
-    lab = simulation.labs[0]
-    assert lab.eval_validity().tolist() == v.eval_validity.tolist()  # no graded outcomes yet
-    graded = 2 * v.graded_half[finance]  # half of it reaches finance: half-way there
-    simulation.ledger.deliver(0, software, simulation.scenario.start, graded)
-    validity = lab.eval_validity()
-    rho = v.eval_validity
-    assert validity[finance] == pytest.approx(rho[finance] + (1 - rho[finance]) / 2)
-    legal = names.index("legal")
-    assert rho[legal] < validity[legal] < validity[finance]  # 1e-3 of it reaches legal
-
-
-def test_the_gain_of_extra_data_is_what_a_model_trained_with_it_would_add():
-    simulation, trainer = parts()
-    settings, lab = Learning.read(simulation.scenario), simulation.labs[0]
-    model = lab.model
-    finance = simulation.scenario.vertical_names.index("finance")
-    assert trainer.gain(model, finance, 0.0, settings) == 0.0
-    practice = model.data.practice.copy()
-    practice[finance] += 3e9
-    richer = trainer.assess(replace(model.data, practice=practice), settings, model.released)
-    gain = trainer.gain(model, finance, 3e9, settings)
-    assert gain > 0
-    assert gain == pytest.approx(richer.real[finance] - model.real[finance], rel=1e-12)
-
-
-def test_continual_learning_is_retraining_on_the_learned_share_of_what_customers_sent():
-    simulation, trainer = parts()
-    model, names = simulation.labs[0].model, simulation.scenario.vertical_names
-    settings = replace(Learning.read(simulation.scenario), continual_learning=0.25)
-    snapshot = replace(model.data, consented=np.full(len(names), 2e9))
-    model = replace(model, data=snapshot)
-    sent = np.zeros(len(names))
-    sent[names.index("legal")] = 4e9
-    learned = trainer.learned(model, snapshot.consented + sent, settings)
-    retrained = trainer.assess(
-        replace(snapshot, practice=snapshot.practice + 0.25 * sent), settings, model.released
-    )
-    assert learned.real == pytest.approx(retrained.real, rel=1e-12)
-    assert learned.real[names.index("legal")] > model.real[names.index("legal")]
-    assert learned.proxy is model.proxy  # benchmark scores are published per release
-    nothing = trainer.learned(model, snapshot.consented, settings)
-    assert nothing.real.tolist() == model.real.tolist()  # nothing sent, nothing learned
-
-
-def expected_capability(
-    episodes: float,
-    efficiency: float,
-    tail: float,
-    slope: float,
-    environments: float = 0.0,
-    synthetic: float = 0.0,
-    worth: float = 0.0,
-) -> float:
-    """Σ_k w_k E[L(A·(n_k + worth·min(S_k, 2·n_k)))], n_k ~ Poisson(episodes·w_k), over 40 types.
-
-    The ``environments`` most popular types get ``synthetic / environments`` episodes each.
-    """
-    total = 0.0
-    for k, w in enumerate(exact_popularity(40, tail)):
-        mean = episodes * w
-        n = np.arange(int(mean + 15 * np.sqrt(mean) + 40), dtype=float)
-        extra = synthetic / environments if k < environments else 0.0
-        data = efficiency * (n + worth * np.minimum(extra, 2.0 * n))
-        total += w * float(stats.poisson(mean).pmf(n) @ learning_curve(data, 30.0, slope))
-    return total
-
-
-def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_data():
-    # 40 task types, all evaluated one by one, and Poisson means under 100: every sum
-    # below is exact, so the trainer must match it to rounding
-    overrides = {
-        "verticals.*.task_types": 40,
-        "verticals.*.type_data_scale": 30.0,
-        "verticals.*.corpus_descriptive": 150.0,
-        "capability.grounding": 2.0,
-        "capability.generalization": 0.01,
-        "capability.transfer": {"software": {"finance": 0.3}},
-    }
-    simulation, trainer = parts(overrides)
-    scenario = simulation.scenario
-    settings, names = Learning.read(scenario), scenario.vertical_names
-    count = len(names)
-    data = TrainingData(
-        practice=np.linspace(100.0, 300.0, count),
-        synthetic=np.full(count, 600.0),
-        environments=np.arange(count, dtype=float) % 4 * 3,  # 0, 3, 6 or 9 environments
-        consented=np.zeros(count),
-        efficiency=3.0,
-        real_efficiency=np.linspace(1.0, 3.0, count),
-    )
-    model = trainer.assess(data, settings, 2030.0)
-    specs = list(scenario.verticals.values())
-    transfer = np.full((count, count), 0.01) - 0.01 * np.eye(count)  # [source, target]
-    transfer[names.index("software"), names.index("finance")] = 0.3
-    worth = np.array([s.simulability * (1 - s.market_coupling) for s in specs])
-    grounded = worth * np.minimum(data.synthetic, 2.0 * data.practice)
-    episodes = data.practice + (data.practice + grounded) @ transfer
-    for v, spec in enumerate(specs):
-        own = data.environments[v], data.synthetic[v], worth[v]
-        real = expected_capability(
-            episodes[v], data.real_efficiency[v], spec.task_tail, spec.learning_slope, *own
-        )
-        doing = expected_capability(episodes[v], 3.0, spec.task_tail, spec.learning_slope, *own)
-        talk = expected_capability(150.0, 3.0, spec.task_tail, spec.learning_slope)
-        rho = spec.eval_validity
-        assert model.real[v] == pytest.approx(real, rel=1e-9)
-        assert model.doing[v] == pytest.approx(doing, rel=1e-9)
-        assert model.talk[v] == pytest.approx(talk, rel=1e-9)
-        assert model.proxy[v] == pytest.approx(rho * doing + (1 - rho) * talk, rel=1e-9)
-        w = exact_popularity(40, spec.task_tail)
-        assert model.coverage[v] == pytest.approx(w @ -np.expm1(-episodes[v] * w), rel=1e-12)
-    assert model.released == 2030.0
-
-
-def synthetic_series(capability: dict[str, list[float]]) -> pl.DataFrame:
-    """One lab's time series at yearly reports 2030, 2031, ... with the given capability."""
-    rows = []
-    for vertical, path in capability.items():
-        for k, c in enumerate(path):
-            rows.append({"time": 2030.0 + k, "lab": "lab", "vertical": vertical,
-                         "capability": c, "proxy": c, "gap": 0.0, "adoption": 0.1,
-                         "practice_data": 1.0, "deployed": 1.0})  # fmt: skip
-    return pl.DataFrame(rows)
-
-
-def test_expert_from_is_the_report_after_the_last_dip_below_the_threshold():
-    from econsim.results.metrics import flatten, summarize
-
-    series = synthetic_series(
-        {
-            "steady": [0.6, 0.7, 0.8, 0.9],  # expert throughout: from the first report
-            "dips": [0.6, 0.4, 0.55, 0.6],  # reached in 2030, fell back, settled in 2032
-            "falls": [0.2, 0.6, 0.7, 0.43],  # reached in 2031 and ends below: never settled
-            "never": [0.1, 0.2, 0.3, 0.4],
-        }
-    )
-    got = flatten(summarize(series, 0.5))
-    assert [got[f"expert_from.{v}"] for v in ("steady", "dips", "falls", "never")] == [
-        2030.0, 2032.0, None, None
-    ]  # fmt: skip
-    assert [got[f"time_to_expert.{v}"] for v in ("steady", "dips", "falls", "never")] == [
-        2030.0, 2030.0, 2031.0, None
-    ]  # fmt: skip
-
-
-def test_metrics_at_a_year_see_only_the_reports_up_to_it():
-    from econsim.results.metrics import flatten, summarize
-
-    series = synthetic_series({"a": [0.2, 0.6, 0.7, 0.43], "b": [0.1, 0.2, 0.6, 0.8]})
-    at_2031 = flatten(summarize(series, 0.5, at=2031.0))
-    assert at_2031["capability.a"] == 0.6 and at_2031["expert_from.a"] == 2031.0
-    assert at_2031["breadth"] == 1.0 and at_2031["time_to_expert.b"] is None
-    with pytest.raises(ValueError, match="outside the run"):
-        summarize(series, 0.5, at=2040.0)

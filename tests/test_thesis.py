@@ -8,7 +8,6 @@ parameters instead of claiming robustness over seeds.
 from __future__ import annotations
 
 import itertools
-from functools import cache
 
 import numpy as np
 import polars as pl
@@ -17,12 +16,12 @@ import pytest
 import econsim
 from econsim.experiments.compare import paired_differences
 from econsim.results import Results
+from tests.conftest import series, simulated
 
 SEEDS = range(1, 11)
 # the verticals whose work is not text (all but software and AI research)
 NOT_TEXT = ("finance", "legal", "healthcare", "education", "manufacturing", "logistics",
             "defense", "management")  # fmt: skip
-FIRMS = 5_000  # shares are resolution-free; 5k firms keep each run under a second
 HIGH_TRANSFER = (("capability.generalization", 0.1), ("capability.grounding", 10.0))
 # the isolated lab's uncertain parameters: automated research, internal use, task tail
 ISOLATED_GRID = [
@@ -31,20 +30,10 @@ ISOLATED_GRID = [
 ]
 
 
-@cache
-def run(name: str, seed: int = 1, overrides: tuple[tuple[str, object], ...] = ()) -> Results:
-    scenario = econsim.load_scenario(name, {"economy.firms": FIRMS, **dict(overrides)})
-    return econsim.simulate(scenario, seed=seed)
-
-
-def lab_series(results: Results, lab: str) -> pl.DataFrame:
-    return results.timeseries.filter(pl.col("lab") == lab)
-
-
 def lab_breadth(results: Results, lab: str) -> np.ndarray:
     threshold = results.scenario.capability.expert_threshold
     counts = (
-        lab_series(results, lab)
+        series(results, lab)
         .group_by("time", maintain_order=True)
         .agg((pl.col("capability") >= threshold).sum())
     )
@@ -52,7 +41,7 @@ def lab_breadth(results: Results, lab: str) -> np.ndarray:
 
 
 def mean_gap(results: Results, lab: str, time: float) -> float:
-    rows = lab_series(results, lab).filter(
+    rows = series(results, lab).filter(
         pl.col("time").is_close(time) & pl.col("vertical").cast(pl.String).is_in(NOT_TEXT)
     )
     return float(rows["gap"].mean())
@@ -71,8 +60,8 @@ def capability(results: Results, vertical: str, lab: str | None = None) -> pl.Da
 @pytest.mark.parametrize("point", [(), *ISOLATED_GRID])
 def test_with_low_transfer_an_isolated_lab_stays_narrower_and_more_goodharted(point):
     seeds = SEEDS if not point else SEEDS[:2]  # ten seeds at the baseline's values
-    isolated = run("datacenter_of_geniuses", 1, point)
-    for broad in (run("broad_deployment", seed, point) for seed in seeds):
+    isolated = simulated("datacenter_of_geniuses", point, 1)
+    for broad in (simulated("broad_deployment", point, seed) for seed in seeds):
         iso, dep = lab_breadth(isolated, "geniuses"), lab_breadth(broad, "deployer")
         assert (iso <= dep).all()
         assert iso[-1] < dep[-1]
@@ -81,27 +70,27 @@ def test_with_low_transfer_an_isolated_lab_stays_narrower_and_more_goodharted(po
 
 def final_capability(results: Results, lab: str) -> float:
     return float(
-        lab_series(results, lab).filter(pl.col("time") == results.scenario.end)["capability"].mean()
+        series(results, lab).filter(pl.col("time") == results.scenario.end)["capability"].mean()
     )
 
 
 def test_with_high_transfer_the_isolated_lab_catches_up():
     for point in [(), *ISOLATED_GRID]:  # transfer lifts it at every point ...
-        low = run("datacenter_of_geniuses", 1, point)
-        high = run("datacenter_of_geniuses", 1, (*point, *HIGH_TRANSFER))
+        low = simulated("datacenter_of_geniuses", point, 1)
+        high = simulated("datacenter_of_geniuses", (*point, *HIGH_TRANSFER), 1)
         assert final_capability(high, "geniuses") > final_capability(low, "geniuses"), point
     # ... and at the baseline's values brings it level with a deploying lab
-    broad = [run("broad_deployment", seed, HIGH_TRANSFER) for seed in SEEDS]
-    caught_up = run("datacenter_of_geniuses", 1, HIGH_TRANSFER).metrics()["breadth.geniuses"]
+    broad = [simulated("broad_deployment", HIGH_TRANSFER, seed) for seed in SEEDS]
+    caught_up = simulated("datacenter_of_geniuses", HIGH_TRANSFER, 1).metrics()["breadth.geniuses"]
     assert caught_up >= np.median([r.metrics()["breadth.deployer"] for r in broad]) - 1
 
 
 def test_efficiency_cannot_create_data_an_isolated_lab_without_transfer_stays_below_expert():
     no_transfer = (("labs.*.research.ceiling", 1e12), ("capability.generalization", 0.0))
-    threshold = run("datacenter_of_geniuses").scenario.capability.expert_threshold
+    threshold = simulated("datacenter_of_geniuses", seed=1).scenario.capability.expert_threshold
     for point in ISOLATED_GRID:
-        results = run("datacenter_of_geniuses", 1, (*point, *no_transfer))
-        best = lab_series(results, "geniuses").group_by("vertical").agg(pl.col("capability").max())
+        results = simulated("datacenter_of_geniuses", (*point, *no_transfer), 1)
+        best = series(results, "geniuses").group_by("vertical").agg(pl.col("capability").max())
         for vertical, value in best.iter_rows():
             if vertical not in ("software", "ai_research"):
                 assert value < threshold, (point, vertical, value)
@@ -109,7 +98,7 @@ def test_efficiency_cannot_create_data_an_isolated_lab_without_transfer_stays_be
 
 def research_rate(results: Results, lab: str, start: float, end: float) -> float:
     """Mean yearly growth of ln A between two report times."""
-    rows = lab_series(results, lab).filter(pl.col("vertical") == "software")
+    rows = series(results, lab).filter(pl.col("vertical") == "software")
     a = dict(zip(rows["time"], rows["sample_efficiency"], strict=True))
     return float(np.log(a[end] / a[start]) / (end - start))
 
@@ -123,10 +112,10 @@ def test_efficiency_cannot_create_task_types_a_vertical_stays_where_its_coverage
         ("verticals.*.eval_validity", 1.0),
         ("labs.*.finance.investor_patience", 100.0),
     )
-    results = run("datacenter_of_geniuses", 1, limits)
-    series = lab_series(results, "geniuses")
-    assert series["sample_efficiency"].max() == 1e12
-    final = series.filter(pl.col("time") == results.scenario.end)
+    results = simulated("datacenter_of_geniuses", limits, 1)
+    rows = series(results, "geniuses")
+    assert rows["sample_efficiency"].max() == 1e12
+    final = rows.filter(pl.col("time") == results.scenario.end)
     for vertical in ("manufacturing", "logistics"):
         row = final.filter(pl.col("vertical") == vertical)
         assert row["capability"].item() < 0.5 and row["coverage"].item() < 0.5
@@ -134,9 +123,9 @@ def test_efficiency_cannot_create_task_types_a_vertical_stays_where_its_coverage
 
 def test_an_isolated_labs_goodhart_gap_grows_while_its_research_speeds_up():
     for point in [(), *ISOLATED_GRID]:
-        results = run("datacenter_of_geniuses", 1, point)
+        results = simulated("datacenter_of_geniuses", point, 1)
         assert mean_gap(results, "geniuses", 2030.5) > mean_gap(results, "geniuses", 2024.5)
-    baseline = run("datacenter_of_geniuses")
+    baseline = simulated("datacenter_of_geniuses", seed=1)
     assert research_rate(baseline, "geniuses", 2028.5, 2030.5) > research_rate(
         baseline, "geniuses", 2024.5, 2026.5
     )
@@ -144,7 +133,7 @@ def test_an_isolated_labs_goodhart_gap_grows_while_its_research_speeds_up():
 
 def test_a_deploying_labs_goodhart_gap_shrinks():
     for seed in SEEDS:
-        results = run("broad_deployment", seed)
+        results = simulated("broad_deployment", seed=seed)
         assert mean_gap(results, "deployer", 2030.5) < mean_gap(results, "deployer", 2024.5)
 
 
@@ -153,8 +142,10 @@ def test_a_deploying_labs_goodhart_gap_shrinks():
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_an_embargoed_vertical_lags_the_same_vertical_under_licensing(seed):
-    embargo = run("data_holder_leverage", seed)
-    licensed = run("data_holder_leverage", seed, (("holders.defense_ministry.policy", "license"),))
+    embargo = simulated("data_holder_leverage", seed=seed)
+    licensed = simulated(
+        "data_holder_leverage", (("holders.defense_ministry.policy", "license"),), seed
+    )
     gap = (
         capability(licensed, "defense")["capability"] - capability(embargo, "defense")["capability"]
     )
@@ -163,7 +154,8 @@ def test_an_embargoed_vertical_lags_the_same_vertical_under_licensing(seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_data_sharing_mandate_speeds_its_vertical(seed):
-    base, mandate = run("data_holder_leverage", seed), run("data_sharing_mandate", seed)
+    base = simulated("data_holder_leverage", seed=seed)
+    mandate = simulated("data_sharing_mandate", seed=seed)
     after = pl.col("time").is_between(2028.5, 2034.0)
     lift = (
         capability(mandate, "healthcare").filter(after)["capability"]
@@ -181,7 +173,7 @@ def test_a_data_sharing_mandate_speeds_its_vertical(seed):
 def conquest_lead(seed: int) -> float:
     """The conqueror's mean capability lead in healthcare over the second half of its
     first campaign (early on, one large customer decides who leads)."""
-    results = run("vertical_conquest", seed)
+    results = simulated("vertical_conquest", seed=seed)
     campaigns = results.events.filter(pl.col("event") == "campaign")
     end = campaigns["time"].min() if campaigns.height else results.scenario.end
     during = pl.col("time").is_between((results.scenario.start + end) / 2, end)

@@ -22,7 +22,7 @@ from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,39}")
 NAME_RULE = "a name is a letter, then up to 39 letters, digits, '_' or '-'"
 
-# Every number has a range the model runs at every horizon (tests/test_ranges.py
+# Every number has a range the model runs at every horizon (tests/scenario/test_ranges.py
 # runs the extremes): amounts stop short of overflowing a float through the model's
 # products, and an interval that repeats (training, releases, contracts, negotiation
 # rounds) is at least a month, so that a run's events stay countable and affordable.

@@ -6,7 +6,7 @@ series (one observation); software's benchmark validity to the software gap (one
 the firms' threshold distribution (mean and sd), the size elasticity of adoption
 and Bass p for four groups of verticals (with the literature's prior) to the US and
 EU adoption levels and the early-2024 sector readings (seven). The research
-productivity ``a0`` is set from Ho et al. 2024 (checked in ``tests/test_research.py``).
+productivity ``a0`` is set from Ho et al. 2024 (checked in ``tests/model/test_research.py``).
 Everything else is a sourced value or a labelled assumption (``docs/calibration.md``).
 
 The practice and descriptive corpora are not fitted: they follow from each

@@ -7,7 +7,6 @@ same seed), so the difference is the mechanism's doing.
 from __future__ import annotations
 
 import itertools
-from functools import cache
 
 import numpy as np
 import polars as pl
@@ -17,20 +16,9 @@ import econsim
 from econsim.model.diffusion import smooth_step
 from econsim.model.economy import compute_price
 from econsim.results import Results
+from tests.conftest import binomial_bound, ended, series, simulated
 
-FIRMS = 5000
 NON_TEXT = ["finance", "legal", "healthcare", "education", "manufacturing", "logistics", "defense"]
-
-
-@cache
-def run(name: str, overrides: tuple[tuple[str, object], ...] = (), seed: int = 3) -> Results:
-    scenario = econsim.load_scenario(name, {"economy.firms": FIRMS, **dict(overrides)})
-    return econsim.simulate(scenario, seed=seed)
-
-
-def series(results: Results, lab: str, vertical: str | None = None) -> pl.DataFrame:
-    rows = results.timeseries.filter(pl.col("lab") == lab)
-    return rows.filter(pl.col("vertical") == vertical) if vertical else rows
 
 
 def mean_capability(results: Results, lab: str, verticals: list[str], since: float) -> float:
@@ -44,13 +32,14 @@ def test_continual_learning_raises_the_capability_of_deployed_verticals():
     deployed = ["software", "finance", "healthcare", "management"]
     learning = (("capability.continual_learning", 0.5),)
     on, off = (
-        np.mean([mean_capability(run("broad_deployment", extra, seed), "deployer", deployed, 2024.0)
+        np.mean([mean_capability(simulated("broad_deployment", extra, seed), "deployer",
+                                 deployed, 2024.0)
                  for seed in range(1, 6)])
         for extra in (learning, ())
     )  # fmt: skip
     assert on > off
     # between releases the deployed model only gains: it learns, it never forgets
-    results = run("broad_deployment", learning)
+    results = simulated("broad_deployment", learning)
     releases = results.events.filter(pl.col("event") == "release")["time"].to_numpy()
     rows = series(results, "deployer", "software")
     times, level = rows["time"].to_numpy(), rows["capability"].to_numpy()
@@ -60,8 +49,8 @@ def test_continual_learning_raises_the_capability_of_deployed_verticals():
 
 
 def test_lab_run_operations_raise_capability_there_and_cost_budget():
-    plain = run("datacenter_of_geniuses")
-    runs = run("datacenter_of_geniuses", (("labs.geniuses.operations.healthcare", 2e4),))
+    plain = simulated("datacenter_of_geniuses")
+    runs = simulated("datacenter_of_geniuses", (("labs.geniuses.operations.healthcare", 2e4),))
     since = 2025.0
     assert mean_capability(runs, "geniuses", ["healthcare"], since) > mean_capability(
         plain, "geniuses", ["healthcare"], since
@@ -74,7 +63,7 @@ def test_lab_run_operations_raise_capability_there_and_cost_budget():
 
 
 def test_an_isolated_labs_funding_falls_once_investors_patience_runs_out():
-    results = run("datacenter_of_geniuses")
+    results = simulated("datacenter_of_geniuses")
     funding = series(results, "geniuses", "software").select("time", "funding")
     patience = results.scenario.labs["geniuses"].finance.investor_patience
     end = results.scenario.start + patience
@@ -86,7 +75,7 @@ def test_an_isolated_labs_funding_falls_once_investors_patience_runs_out():
 
 
 def test_a_broad_labs_funding_follows_its_revenue_after_patience():
-    results = run("broad_deployment")
+    results = simulated("broad_deployment")
     rows = (
         series(results, "deployer")
         .group_by("time")
@@ -100,8 +89,10 @@ def test_a_broad_labs_funding_follows_its_revenue_after_patience():
 
 
 def test_dearer_rl_environments_lower_the_isolated_labs_capability():
-    cheap = run("datacenter_of_geniuses")
-    dear = run("datacenter_of_geniuses", (("labs.geniuses.environments.cost", 0.02 * 50_000),))
+    cheap = simulated("datacenter_of_geniuses")
+    dear = simulated(
+        "datacenter_of_geniuses", (("labs.geniuses.environments.cost", 0.02 * 50_000),)
+    )
     verticals = [*NON_TEXT, "software", "ai_research", "management"]
     assert mean_capability(dear, "geniuses", verticals, 2025.0) < mean_capability(
         cheap, "geniuses", verticals, 2025.0
@@ -111,7 +102,7 @@ def test_dearer_rl_environments_lower_the_isolated_labs_capability():
 
 
 def test_graded_outcomes_raise_a_labs_eval_validity_where_it_deploys():
-    broad, isolated = run("broad_deployment"), run("datacenter_of_geniuses")
+    broad, isolated = simulated("broad_deployment"), simulated("datacenter_of_geniuses")
     end = broad.scenario.end
     for vertical in NON_TEXT:
         deploying = series(broad, "deployer", vertical).filter(pl.col("time") == end)
@@ -140,7 +131,7 @@ def test_pilots_are_judged_on_real_capability_not_the_benchmark():
         ("verticals.healthcare.threshold.mean", 0.3),
         ("verticals.healthcare.threshold.sd", 0.15),
     )
-    results = run("baseline", overrides)
+    results = simulated("baseline", overrides)
     ends = results.events.filter(
         (pl.col("vertical") == "healthcare")
         & pl.col("event").cast(pl.String).is_in(["pilot_success", "pilot_failure"])
@@ -160,7 +151,7 @@ def test_pilots_are_judged_on_real_capability_not_the_benchmark():
 
 
 def test_firms_already_using_ai_at_the_start_are_the_observed_share():
-    results = run("baseline")
+    results = simulated("baseline")
     initial = results.events.filter(pl.col("event") == "initial")
     counts = results.manifest["firms"]
     for vertical, spec in results.scenario.verticals.items():
@@ -176,17 +167,9 @@ def test_firms_already_using_ai_at_the_start_are_the_observed_share():
 BASS = (("economy.firms", 2000), ("horizon", 4.0), ("verticals.market.p", 1.0))
 
 
-def ended(results: Results, *kinds: str) -> pl.DataFrame:
-    return results.events.filter(pl.col("event").cast(pl.String).is_in(kinds))
-
-
-def binomial_bound(p: float, n: int) -> float:
-    return 4 * float(np.sqrt(p * (1 - p) / n))
-
-
 def test_a_pilot_of_a_fitting_model_succeeds_with_the_verticals_pilot_success():
     extra = (("verticals.market.pilot_success", 0.6), ("verticals.market.cooldown", 100.0))
-    ends = ended(run("bass", (*BASS, *extra)), "pilot_success", "pilot_failure")
+    ends = ended(simulated("bass", (*BASS, *extra)), "pilot_success", "pilot_failure")
     assert ends["value"].to_numpy() == pytest.approx(0.6, abs=1e-15)  # the logged chance
     success = float((ends["event"] == "pilot_success").mean())
     assert success == pytest.approx(0.6, abs=binomial_bound(0.6, ends.height))
@@ -198,7 +181,7 @@ def test_a_fitting_model_is_kept_at_renewal_with_probability_one_minus_churn():
         ("verticals.market.contract_years", 0.5),
         ("verticals.market.cooldown", 100.0),
     )
-    ends = ended(run("bass", (*BASS, *extra)), "renewal", "churn")
+    ends = ended(simulated("bass", (*BASS, *extra)), "renewal", "churn")
     assert ends["value"].to_numpy() == pytest.approx(0.7, abs=1e-15)  # the logged keep
     churned = float((ends["event"] == "churn").mean())
     assert churned == pytest.approx(0.3, abs=binomial_bound(0.3, ends.height))
@@ -208,7 +191,7 @@ def test_contracts_running_at_the_start_end_over_one_contract_length():
     # seeded firms' contracts have run a uniform share of their length: their first
     # renewals are uniform over the first contract_years
     extra = (("verticals.market.initial_adoption", 0.5), ("verticals.market.contract_years", 2.0))
-    results = run("bass", (*BASS, *extra))
+    results = simulated("bass", (*BASS, *extra))
     seeded = ended(results, "initial")["firm"]
     first = (
         ended(results, "renewal")
@@ -226,7 +209,7 @@ SHORT = (("economy.firms", 3000), ("horizon", 8.0))
 
 
 def test_a_switch_moves_a_firm_from_the_lab_that_served_it_to_another():
-    results = run("baseline", SHORT)
+    results = simulated("baseline", SHORT)
     labs = results.scenario.lab_names
     served: dict[int, tuple[str, str]] = {}  # firm -> (lab, vertical) of its latest event
     switches = 0
@@ -245,8 +228,8 @@ def test_a_switch_moves_a_firm_from_the_lab_that_served_it_to_another():
 
 
 def test_a_switching_cost_keeps_customers_with_their_lab():
-    assert ended(run("baseline", SHORT), "switch").height > 0
-    loyal = run("baseline", (*SHORT, ("market.switching_cost", 2.0)))
+    assert ended(simulated("baseline", SHORT), "switch").height > 0
+    loyal = simulated("baseline", (*SHORT, ("market.switching_cost", 2.0)))
     assert ended(loyal, "switch").height == 0
     assert ended(loyal, "renewal").height > 0
 
@@ -263,7 +246,7 @@ NOT_SOFTWARE = ("ai_research", "finance", "legal", "healthcare", "education", "m
     ],
 )
 def test_a_vertical_seeded_with_nobody_leaves_the_others_their_initial_adopters(skip):
-    results = run("baseline", (*SHORT, skip))
+    results = simulated("baseline", (*SHORT, skip))
     initial = ended(results, "initial")
     counts = results.manifest["firms"]
     assert initial.filter(pl.col("vertical") == "software").height == 0
@@ -344,8 +327,8 @@ def test_a_lab_pays_its_data_licences_out_of_its_compute_budget():
     # its end, excluded (the first budget, at the start, precedes every licence).
     books = (*SHORT, ("steps_per_year", 4), ("reports_per_year", 4))
     books += (("labs.*.finance.reinvestment", 0.0),)
-    licensed = run("data_holder_leverage", books)
-    unlicensed = run("data_holder_leverage", (*books, ("holders.*.policy", "embargo")))
+    licensed = simulated("data_holder_leverage", books)
+    unlicensed = simulated("data_holder_leverage", (*books, ("holders.*.policy", "embargo")))
     scenario = licensed.scenario
     contract = {h.vertical: h.contract_years for h in scenario.holders.values()}
     licences = [
@@ -381,7 +364,7 @@ def test_deployment_speeds_up_the_decay_of_practice_data_by_the_drift_feedback()
         ("verticals.market.consent", 0.0),
         ("capability.drift_feedback", 2.0),
     )
-    results = run("bass", (*BASS, *extra))
+    results = simulated("bass", (*BASS, *extra))
     rows = series(results, "lab", "market")
     stock, adoption = rows["practice_data"].to_numpy(), rows["adoption"].to_numpy()
     dt = np.diff(rows["time"].to_numpy())
@@ -448,7 +431,7 @@ def test_investors_fund_the_promise_up_to_the_step_their_patience_runs_out():
         ("horizon", 3.0),
         ("labs.geniuses.finance.investor_patience", 1.5),
     )
-    results = run("datacenter_of_geniuses", overrides)
+    results = simulated("datacenter_of_geniuses", overrides)
     finance = results.scenario.labs["geniuses"].finance
     funding = series(results, "geniuses", "software").select("time", "funding")
     end = results.scenario.start + 1.5

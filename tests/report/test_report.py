@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import watched_page
 from click.testing import CliRunner
 from PIL import Image
 
@@ -15,6 +14,7 @@ from econsim.cli import main
 from econsim.experiments import Sequential, compare_arms, plan_arms, run_plan
 from econsim.experiments.store import write_table
 from econsim.report import plot_folder, write_report
+from tests.browser import watched_page
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +19,8 @@ from econsim.experiments.calibration import (
 from econsim.experiments.calibration.horizons import success_slope
 from econsim.experiments.calibration.observations import FIT_UNTIL
 from econsim.experiments.calibration.views import tables
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 

@@ -19,6 +19,7 @@ from econsim.model.diffusion import smooth_step
 from econsim.results import Results
 from econsim.scenario.scenario import validate
 from econsim.world.streams import Draws
+from tests.conftest import binomial_bound, ended
 
 BASS = {"economy.firms": 2000, "horizon": 4.0, "verticals.market.p": 0.5}
 
@@ -27,14 +28,6 @@ def simulate(name: str, overrides: dict[str, object], seed: int = 3) -> tuple[Si
     """A run, with the simulation kept for its market's state."""
     simulation = econsim.Simulation(econsim.load_scenario(name, overrides), seed=seed)
     return simulation, simulation.run()
-
-
-def ended(results: Results, *kinds: str) -> pl.DataFrame:
-    return results.events.filter(pl.col("event").cast(pl.String).is_in(kinds))
-
-
-def binomial_bound(p: float, n: int) -> float:
-    return 4 * float(np.sqrt(p * (1 - p) / n))
 
 
 def size_weights(world, elasticity: float) -> np.ndarray:

@@ -9,10 +9,10 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from browser import watched_page
 
 import econsim
 from econsim.web.app import WhatIf, serve_page
+from tests.browser import watched_page
 
 
 @pytest.fixture(scope="module")

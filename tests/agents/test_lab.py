@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 import econsim
+from econsim.state.parameters import VerticalTable
+from tests.conftest import at_the_start
 
 
 def simulation(
@@ -123,3 +125,20 @@ def test_a_labs_own_firms_feed_its_data_by_their_share_of_the_verticals_real_fir
     ledger.advance_all(scenario.start + 1.0)
     assert ledger.operated[0, finance] == pytest.approx(yearly, rel=1e-12)
     assert ledger.operated[1, finance] == 0.0
+
+
+def test_graded_outcomes_elsewhere_count_towards_eval_validity_by_their_transfer_weight():
+    simulation, _ = at_the_start(
+        {"capability.generalization": 1e-3, "capability.transfer": {"software": {"finance": 0.5}}}
+    )
+    names, v = simulation.scenario.vertical_names, VerticalTable(simulation.scenario.verticals)
+    software, finance = names.index("software"), names.index("finance")
+    lab = simulation.labs[0]
+    assert lab.eval_validity().tolist() == v.eval_validity.tolist()  # no graded outcomes yet
+    graded = 2 * v.graded_half[finance]  # half of it reaches finance: half-way there
+    simulation.ledger.deliver(0, software, simulation.scenario.start, graded)
+    validity = lab.eval_validity()
+    rho = v.eval_validity
+    assert validity[finance] == pytest.approx(rho[finance] + (1 - rho[finance]) / 2)
+    legal = names.index("legal")
+    assert rho[legal] < validity[legal] < validity[finance]  # 1e-3 of it reaches legal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from fractions import Fraction
 
@@ -10,6 +11,9 @@ import pytest
 
 import econsim
 from econsim.model.diffusion import capture_share
+from econsim.state.ledger import LedgerTerms, PracticeLedger
+from econsim.state.parameters import VerticalTable
+from tests.conftest import at_the_start
 
 
 def fresh_ledger() -> tuple[econsim.Simulation, int]:
@@ -88,3 +92,32 @@ def test_a_row_of_lab_rates_of_the_wrong_length_is_refused(rates, length):
     row[rates] = [0.0] * (verticals + length)
     with pytest.raises(ValueError, match="zip"):
         ledger.set_lab_rates(0, start, **row)
+
+
+def test_a_fresh_ledger_only_decays_the_corpus_until_rates_are_set():
+    simulation, _ = at_the_start()
+    start, v = simulation.scenario.start, VerticalTable(simulation.scenario.verticals)
+    ledger = PracticeLedger(LedgerTerms.read(simulation.scenario), 2, start)
+    ledger.advance_all(start + 2.0)
+    assert ledger.real == pytest.approx(np.tile(v.corpus_practice * np.exp(-2.0 * v.drift), (2, 1)))
+    for stock in ("graded", "synthetic", "received", "generated", "operated", "output"):
+        assert not getattr(ledger, stock).any(), stock
+
+
+def test_a_delivery_adds_its_episodes_to_the_practice_and_graded_stocks_which_then_decay():
+    simulation, _ = at_the_start()
+    ledger, start = simulation.ledger, simulation.scenario.start
+    twin = PracticeLedger(simulation.ledger.terms, len(simulation.labs), start)
+    for book, lab in itertools.product((ledger, twin), range(len(simulation.labs))):
+        book.set_lab_rates(lab, start, *np.zeros((3, ledger.real.shape[1])))  # no inflow
+    finance = simulation.scenario.vertical_names.index("finance")
+    ledger.deliver(0, finance, start + 1.0, 1e9)
+    for book in (ledger, twin):
+        book.advance_all(start + 3.0)
+    kept = 1e9 * math.exp(-2.0 * simulation.ledger.terms.drift[finance])
+    for stock in ("real", "graded"):
+        added = getattr(ledger, stock) - getattr(twin, stock)
+        assert added[0, finance] == pytest.approx(kept, rel=1e-9)
+        assert np.count_nonzero(added) == 1
+    assert ledger.licensed[0, finance] == ledger.received[0, finance] - twin.received[0, finance]
+    assert ledger.licensed[0, finance] == 1e9

@@ -29,7 +29,7 @@ Profiles, chosen with ``ECONSIM_FUZZ_PROFILE``:
   same examples on every run), about a minute on two cores.
 - ``release``: 20,000 examples from a fresh random seed, before a release::
 
-    ECONSIM_FUZZ_PROFILE=release python -m pytest -q -p no:cacheprovider tests/test_fuzz.py
+    ECONSIM_FUZZ_PROFILE=release python -m pytest -q -p no:cacheprovider tests/cli/test_fuzz.py
 
   ``ECONSIM_FUZZ_SEED=N`` repeats one seed.
 

@@ -31,6 +31,7 @@ from econsim.experiments import (
     sensitivity_indices,
 )
 from econsim.experiments.study import Study
+from tests.conftest import ROOT
 
 TINY = {"economy.firms": 800, "horizon": 4.0}
 
@@ -559,7 +560,7 @@ def test_metrics_at_a_year_are_the_run_as_it_stood_then(tmp_path):
 
 
 def test_the_example_studies_plan(tmp_path):
-    studies = Path(__file__).resolve().parent.parent / "studies"
+    studies = ROOT / "studies"
     for path in studies.glob("*.toml"):
         assert plan_study(load_study(path)).tasks
 

@@ -10,8 +10,8 @@ import pytest
 
 import econsim
 from econsim.model.diffusion import actuation_level
-from econsim.results import Results
 from econsim.scenario import Actuation, ScenarioError
+from tests.conftest import ended
 
 SMALL = {"economy.firms": 3000, "horizon": 8.0}
 
@@ -23,16 +23,12 @@ def simulation(name: str, overrides: tuple[tuple[str, object], ...] = ()) -> eco
     return sim
 
 
-def events(results: Results, kind: str) -> pl.DataFrame:
-    return results.events.filter(pl.col("event") == kind)
-
-
 # ------------------------------------------------------------------ strategies
 
 
 def test_an_isolated_lab_has_no_customers_but_builds_environments():
     sim = simulation("datacenter_of_geniuses")
-    assert events(sim.results, "pilot_start").height == 0
+    assert ended(sim.results, "pilot_start").height == 0
     final = sim.results.timeseries.filter(pl.col("time") == sim.scenario.end)
     assert final["synthetic_data"].min() > 0
     assert final["environments"].min() > 0
@@ -41,8 +37,8 @@ def test_an_isolated_lab_has_no_customers_but_builds_environments():
 
 def test_a_vertical_lab_sells_only_where_it_campaigned_and_keeps_every_episode():
     sim = simulation("vertical_conquest")
-    starts = events(sim.results, "pilot_start").filter(pl.col("lab") == "conqueror")
-    campaigns = events(sim.results, "campaign")
+    starts = ended(sim.results, "pilot_start").filter(pl.col("lab") == "conqueror")
+    campaigns = ended(sim.results, "campaign")
     first = starts.filter(pl.col("time") < campaigns["time"].min())
     assert set(first["vertical"].cast(pl.String)) == {"healthcare"}
     assert set(starts["vertical"].cast(pl.String)) <= {
@@ -56,7 +52,7 @@ def test_a_vertical_lab_sells_only_where_it_campaigned_and_keeps_every_episode()
 
 def test_a_deployer_integrates_faster():
     lead = (
-        events(simulation("vertical_conquest").results, "pilot_start")
+        ended(simulation("vertical_conquest").results, "pilot_start")
         .filter(pl.col("vertical") == "healthcare")
         .group_by("lab")
         .agg(pl.col("value").median())
@@ -104,20 +100,20 @@ def test_actuation_widens_capture_over_time():
 
 def test_an_embargo_delivers_nothing_and_a_licence_delivers_what_the_holder_produced():
     embargo = simulation("data_holder_leverage").results
-    assert events(embargo, "delivery").filter(pl.col("vertical") == "defense").height == 0
+    assert ended(embargo, "delivery").filter(pl.col("vertical") == "defense").height == 0
     sim = simulation("data_holder_leverage", (("holders.defense_ministry.policy", "license"),))
-    deliveries = events(sim.results, "delivery").filter(pl.col("vertical") == "defense")
+    deliveries = ended(sim.results, "delivery").filter(pl.col("vertical") == "defense")
     holder = sim.holders[0]
     for lab in deliveries["lab"].unique():
         mine = deliveries.filter(pl.col("lab") == lab)
         # non-rival: each licensee has received everything produced up to its last delivery
         assert mine["value"].sum() == pytest.approx(holder.produced(mine["time"].max()))
-    assert events(sim.results, "licence").height > 0
+    assert ended(sim.results, "licence").height > 0
 
 
 def test_an_exclusive_holder_licenses_one_lab_at_a_time():
     sim = simulation("data_holder_leverage", (("holders.hospital_network.policy", "exclusive"),))
-    licences = events(sim.results, "licence").filter(pl.col("vertical") == "healthcare")
+    licences = ended(sim.results, "licence").filter(pl.col("vertical") == "healthcare")
     assert licences.height > 0
     contract = sim.scenario.holders["hospital_network"].contract_years
     starts = licences["time"].to_numpy()
@@ -126,20 +122,20 @@ def test_an_exclusive_holder_licenses_one_lab_at_a_time():
 
 def test_an_open_holder_gives_every_lab_the_data_for_free():
     sim = simulation("data_holder_leverage", (("holders.hospital_network.policy", "open"),))
-    deliveries = events(sim.results, "delivery").filter(pl.col("vertical") == "healthcare")
+    deliveries = ended(sim.results, "delivery").filter(pl.col("vertical") == "healthcare")
     assert set(deliveries["lab"].cast(pl.String)) == set(sim.scenario.labs)
-    assert events(sim.results, "licence").filter(pl.col("vertical") == "healthcare").height == 0
+    assert ended(sim.results, "licence").filter(pl.col("vertical") == "healthcare").height == 0
 
 
 def test_conservation_with_several_labs_licences_and_churn():
     sim = simulation("data_sharing_mandate")
     ledger, results = sim.ledger, sim.results
-    delivered = events(results, "delivery").group_by("lab", "vertical").agg(pl.col("value").sum())
+    delivered = ended(results, "delivery").group_by("lab", "vertical").agg(pl.col("value").sum())
     for lab, vertical, episodes in delivered.rows():
         cell = sim.scenario.lab_names.index(lab), sim.scenario.vertical_names.index(vertical)
         assert ledger.licensed[cell] == pytest.approx(episodes)
-    assert events(results, "churn").height > 0
-    assert events(results, "switch").height > 0
+    assert ended(results, "churn").height > 0
+    assert ended(results, "switch").height > 0
     numeric = results.timeseries.select(pl.exclude("lab", "vertical", "time"))
     assert not any(numeric[c].is_nan().any() or numeric[c].is_null().any() for c in numeric.columns)
     market = sim.market
@@ -156,10 +152,10 @@ def test_an_intervention_takes_effect_at_its_time():
         econsim.load_scenario("baseline", {**SMALL, "interventions": [change]})
     )
     results = sim.run()
-    starts = events(results, "pilot_start")
+    starts = ended(results, "pilot_start")
     assert starts.filter(pl.col("time") < 2025.0).height > 0
     assert starts.filter(pl.col("time") > 2025.0).height == 0
-    logged = events(results, "intervention")
+    logged = ended(results, "intervention")
     assert logged["time"].to_list() == [2025.0]
 
 
