@@ -75,10 +75,10 @@ class LabAgent:
     """One lab's state: efficiencies, compute, funding, environments, strategy, model.
 
     Made with its view of the scenario (:class:`LabTerms`); it does nothing until
-    :meth:`start`, which assesses its first model and buys its first compute.
+    :meth:`begin`, which assesses its first model and buys its first compute.
     """
 
-    model: ReleasedModel  # from start on
+    model: ReleasedModel  # from begin on
 
     def __init__(
         self,

@@ -155,7 +155,7 @@ class Market:
         self._read_terms()
         self._choices.clear()
         self.race.gate_width = terms.settings.gate_width
-        self.race.reload_parameters(terms.p.tolist(), terms.q.tolist())
+        self.race.set_rates(terms.p.tolist(), terms.q.tolist())
         for v in range(len(self._best)) if verticals is None else verticals:
             best = self.best_score(v)
             if verticals is None or best != self._best[v]:  # else no gate moved

@@ -56,9 +56,9 @@ class AdoptionRace:
             float(world.firm_threshold[lo : lo + n].max(initial=-np.inf))
             for lo, n in zip(self.lo, self.counts, strict=True)
         ]
-        self.reload_parameters(p, q)
+        self.set_rates(p, q)
 
-    def reload_parameters(self, p: list[float], q: list[float]) -> None:
+    def set_rates(self, p: list[float], q: list[float]) -> None:
         """Take p and q per vertical; on a graph, refresh every vertical after (hazards move)."""
         self._p, self._q = p, q
         self._rates = [0.0] * len(self.counts)

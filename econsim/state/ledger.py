@@ -101,23 +101,23 @@ class PracticeLedger:
         self.deployer = np.zeros((labs, verticals), dtype=bool)
         self.actuation = actuation_level(start, terms.actuation)
         self.adoption = np.zeros(verticals)
-        self.reload_parameters()
+        self._reload_rates()
 
     def retune(self, terms: LedgerTerms, now: float) -> None:
         """Parameters changed at ``now``: integrate to now under the old rates, then reload."""
         self.advance_all(now)
         self.terms = terms
         self.actuation = actuation_level(now, terms.actuation)
-        self.reload_parameters()
+        self._reload_rates()
 
     def economy_step(self, now: float, adoption: FloatArray) -> None:
         """The economy moved on: actuation widens capture, deployment moves drift."""
         self.advance_all(now)
         self.actuation = actuation_level(now, self.terms.actuation)
         self.adoption = adoption
-        self.reload_parameters()
+        self._reload_rates()
 
-    def reload_parameters(self) -> None:
+    def _reload_rates(self) -> None:
         """Re-read per-vertical rates; call :meth:`advance_all` first when they change."""
         v = self.terms
         self.drift = v.drift * (1.0 + v.drift_feedback * self.adoption)
@@ -269,7 +269,7 @@ class PracticeLedger:
         """Where a lab integrates its own deployments, it keeps every episode."""
         self.advance_all(now)
         self.deployer[lab] = deployer
-        self.reload_parameters()
+        self._reload_rates()
 
     def deliver(self, lab: int, vertical: int, now: float, episodes: float) -> None:
         """A lump of licensed practice data arrives at ``now``."""

@@ -35,10 +35,13 @@ class Tuned(Protocol[V_contra]):
         """The view reads differently from ``now`` on (stocks first brought up to now)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Follower(Generic[V]):
+    """An agent, how it reads the scenario, and what it read last."""
+
     read: Callable[[Scenario], V]
     agent: Tuned[V]
+    view: V
 
 
 class LiveScenario:
@@ -54,22 +57,22 @@ class LiveScenario:
         self.tasks: TaskMix = task_mix(
             [v.task_types for v in entries], [v.task_tail for v in entries]
         )
-        self._followers: list[tuple[_Follower[Any], Any]] = []
+        self._followers: list[_Follower[Any]] = []
 
     def follow(self, read: Callable[[Scenario], V], make: Callable[[V], A]) -> A:
         """An agent made with its view of the scenario now, retuned when the view changes."""
         view = read(self.scenario)
         agent = make(view)
-        self._followers.append((_Follower(read, agent), view))
+        self._followers.append(_Follower(read, agent, view))
         return agent
 
     def replace(self, scenario: Scenario, now: float) -> None:
         """Take a changed scenario (same verticals and labs) from ``now`` on."""
         self.scenario = scenario
-        for i, (follower, old) in enumerate(self._followers):
+        for follower in self._followers:
             view = follower.read(scenario)
-            if not unchanged(old, view):
-                self._followers[i] = (follower, view)
+            if not unchanged(follower.view, view):
+                follower.view = view
                 follower.agent.retune(view, now)
 
 
