@@ -25,6 +25,7 @@ from econsim.results.manifest import manifest
 from econsim.scenario import Scenario
 from econsim.state.events import Event
 from econsim.state.ledger import LedgerTerms, PracticeLedger
+from econsim.state.orders import ComputeOrders
 from econsim.state.parameters import LiveScenario
 from econsim.state.recorder import EventLog, TimeSeries
 from econsim.world.firms import build_world
@@ -62,11 +63,18 @@ class Simulation:
         self.ledger = live.follow(
             LedgerTerms.read, lambda terms: PracticeLedger(terms, len(self.scenario.labs), start)
         )
+        orders = ComputeOrders([lab.finance.funding for lab in self.scenario.labs.values()])
         self.labs = [
             live.follow(
                 partial(LabTerms.read, name=name),
                 partial(
-                    LabAgent, index=i, name=name, ledger=self.ledger, tasks=live.tasks, start=start
+                    LabAgent,
+                    index=i,
+                    name=name,
+                    ledger=self.ledger,
+                    orders=orders,
+                    tasks=live.tasks,
+                    start=start,
                 ),
             )
             for i, name in enumerate(self.scenario.labs)

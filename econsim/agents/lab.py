@@ -23,15 +23,20 @@ from econsim.agents.release import Learning, ReleasedModel, Trainer, TrainingDat
 from econsim.agents.strategies import Prospects, strategy_for
 from econsim.model.capability import eval_validity, steered_efficiency
 from econsim.model.economy import (
-    affordable_compute,
+    capital_price,
+    compute_after,
     compute_price,
     funding_after,
+    growing_stock,
+    investment_bound,
     promised_funding,
+    topping_up,
 )
 from econsim.model.research import advance_efficiency
 from econsim.model.tasks import TaskMix
-from econsim.scenario import Compute, Lab, Scenario
+from econsim.scenario import Compute, Economy, Lab, Scenario
 from econsim.state.ledger import PracticeLedger
+from econsim.state.orders import ComputeOrders
 from econsim.state.parameters import VerticalTable, unchanged
 
 FloatArray = NDArray[np.float64]
@@ -47,6 +52,8 @@ class LabTerms:
 
     lab: Lab
     compute: Compute
+    economy: Economy
+    step: float  # years between economy steps
     verticals: tuple[str, ...]
     research_vertical: int
     firms: FloatArray  # real firms in each vertical
@@ -62,6 +69,8 @@ class LabTerms:
         return cls(
             scenario.labs[name],
             scenario.compute,
+            scenario.economy,
+            1.0 / scenario.steps_per_year,
             tuple(v.names),
             scenario.research_vertical,
             np.asarray(scenario.economy.real_firms * share / share.sum()),
@@ -86,10 +95,12 @@ class LabAgent:
         index: int,
         name: str,
         ledger: PracticeLedger,
+        orders: ComputeOrders,
         tasks: TaskMix,
         start: float,
     ) -> None:
         self.terms, self.index, self.name, self.ledger = terms, index, name, ledger
+        self.orders = orders
         self.start = start
         spec, names = terms.lab, terms.verticals
         offered = names if spec.verticals == "all" else spec.verticals
@@ -100,13 +111,25 @@ class LabAgent:
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)
         self.environments = np.zeros(len(names))
         self.funding = spec.finance.funding
-        self.compute = self.revenue = self.labour = self.licence_costs = 0.0
+        self.compute = self.buying = self.spending = 0.0  # units; units a year; USD a year
+        self.revenue = self.labour = self.licence_costs = 0.0
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
         self._output = 0.0
         self.strategy = strategy_for(self, spec.strategy)
 
     def begin(self, now: float) -> None:
-        """The run starts: the lab's first model is assessed, its strategy opens, it plans."""
+        """The run starts: the lab's first model is assessed, its strategy opens, it plans.
+
+        It starts with the compute years of its funding's growth would have built up.
+        """
+        compute, finance = self.terms.compute, self.spec.finance
+        price = capital_price(compute.price, compute.life, compute.price_decline)
+        self.compute = min(
+            growing_stock(
+                finance.funding, price, compute.life, compute.price_decline, finance.funding_growth
+            ),
+            self._compute_cap(),
+        )
         self.model = self.trainer.assess(self.snapshot(), self.terms.learning, now)
         self.ledger.set_capability(self.index, now, self.model.real)
         self.strategy.start(now)
@@ -250,19 +273,20 @@ class LabAgent:
             self.environments * np.exp(-self.ledger.drift * dt)
             + built * self.strategy.environment_focus()
         )
+        life = self.terms.compute.life
+        self.compute = min(compute_after(self.compute, self.buying, life, dt), self._compute_cap())
         output = float(self.ledger.output[self.index].sum())
         self.revenue = spec.finance.price_share * (output - self._output) / dt
         self._output = output
-        self.funding = self._funding(now, dt)
+        self.funding = min(self._funding(now, dt), self._investment_bound(now))
 
     def _funding(self, now: float, dt: float) -> float:
-        """Outside funding a year from ``now``: the promise, then the revenue."""
+        """Outside funding a year from ``now``: the promise while investors wait, then revenue."""
         finance, elapsed = self.spec.finance, now - self.start
-        if elapsed <= finance.investor_patience:
-            return promised_funding(elapsed, finance.funding, finance.funding_growth)
-        return funding_after(
-            self.funding, self.revenue, finance.revenue_multiple, dt, finance.funding_lag
-        )
+        earned = finance.revenue_multiple * max(self.revenue, 0.0)
+        if elapsed <= finance.investor_patience:  # hype stands in for revenue
+            return max(promised_funding(elapsed, finance.funding, finance.funding_growth), earned)
+        return funding_after(self.funding, earned, dt, finance.funding_lag)
 
     def _plan(self, now: float) -> None:
         """Buy compute for the coming step and set the data rates it produces."""
@@ -277,10 +301,15 @@ class LabAgent:
             - self.licence_costs
             - finance.operations_cost * float(firms.sum())
         )
-        cap = finance.compute_cap if finance.compute_cap is not None else math.inf
         compute = self.terms.compute
-        price = compute_price(elapsed, compute.price, compute.price_decline)
-        self.compute = affordable_compute(budget, price, cap)
+        yearly = compute_price(elapsed, compute.price, compute.price_decline)
+        price = capital_price(yearly, compute.life, compute.price_decline)
+        cap = self._compute_cap()
+        if cap < math.inf:  # under a cap, buy only what keeps the stock at it
+            needed = topping_up(self.compute, cap, compute.life, self.terms.step)
+            budget = min(budget, needed * price)
+        self.spending = self.orders.fill(self.index, budget, self._investment_bound(now))
+        self.buying = self.spending / price
         humans, automated = self._labour(now)
         self.labour = humans + automated * self.efficiency
         internal = np.zeros(self.configured.size)
@@ -289,6 +318,20 @@ class LabAgent:
         synthetic = self.environments * spec.environments.episodes
         operated = firms / self.terms.firms
         self.ledger.set_lab_rates(self.index, now, synthetic, internal, operated)
+
+    def _investment_bound(self, now: float) -> float:
+        """USD a year all labs together may raise or spend on compute (DESIGN 2.3)."""
+        economy = self.terms.economy
+        return investment_bound(
+            now - self.start,
+            economy.world_investment,
+            economy.investment_growth,
+            economy.ai_investment_share,
+        )
+
+    def _compute_cap(self) -> float:
+        cap = self.spec.finance.compute_cap
+        return cap if cap is not None else math.inf
 
     def operated_firms(self) -> FloatArray:
         """Firms the lab runs itself in each vertical (its own operations)."""

@@ -161,15 +161,17 @@ class Finance(_Frozen):
     """A lab's budget: outside funding plus reinvested revenue, spent on compute.
 
     Investors fund the promise for ``investor_patience`` years, growing at
-    ``funding_growth``; after that a year's funding follows ``revenue_multiple``
-    times the yearly revenue, adjusting over ``funding_lag`` years.
+    ``funding_growth`` (or ``revenue_multiple`` times the yearly revenue, when more);
+    after that a year's funding follows the revenue, adjusting over ``funding_lag``
+    years: the runway a round buys, so funding never falls faster than ``e^{-1/lag}``
+    a year.
     """
 
     funding: Amount = 1.0e10
     funding_growth: Growth = 0.875
     investor_patience: Delay = 5.0
     revenue_multiple: Annotated[float, Field(ge=0, le=1000)] = 2.0
-    funding_lag: Annotated[float, Field(gt=0, le=1000)] = 1.0
+    funding_lag: Annotated[float, Field(gt=0, le=1000)] = 2.0
     reinvestment: Probability = 0.5
     price_share: Probability = 0.1
     bid_share: Probability = 0.5
@@ -257,12 +259,20 @@ class FirmSize(_Frozen):
 
 
 class Economy(_Frozen):
-    """The population of firms."""
+    """The population of firms, and the world investment AI labs draw on.
+
+    All labs together cannot spend more on compute in a year than
+    ``ai_investment_share`` of world investment (``world_investment`` USD a year at
+    the start, growing at ``investment_growth``); beyond it, orders are filled pro rata.
+    """
 
     firms: Annotated[int, Field(ge=1, le=50_000_000)] = 100_000
     real_firms: Annotated[float, Field(ge=1, le=MOST)] = 6.1e6
     firm_size: FirmSize = FirmSize()
     size_elasticity: Annotated[float, Field(ge=0, le=1)] = 0.0
+    world_investment: Annotated[float, Field(gt=0, le=MOST)] = 2.6e13
+    investment_growth: Annotated[float, Field(ge=-0.5, le=0.5)] = 0.03
+    ai_investment_share: Annotated[float, Field(gt=0, le=1)] = 0.1
 
 
 class SupplyGraph(_Frozen):
@@ -333,7 +343,13 @@ class Market(_Frozen):
 
 
 class Compute(_Frozen):
-    """The price of compute, falling over time."""
+    """Compute as capital: a yearly price falling over time, and how long hardware lasts.
+
+    ``price`` is what a unit of compute costs for a year of use at the start; labs buy
+    capacity at the capital price that makes owning it cost that (depreciation over
+    ``life`` years and the fall of prices, the user cost of capital).
+    """
 
     price: Scale = 1.0e10
     price_decline: Annotated[float, Field(ge=0, le=1)] = 0.35
+    life: Annotated[float, Field(ge=0.5, le=50)] = 5.0

@@ -72,6 +72,10 @@ class RecordedLab(Protocol):
         """Compute held."""
 
     @property
+    def spending(self) -> float:
+        """Spending on new compute, USD a year."""
+
+    @property
     def funding(self) -> float:
         """Outside funding a year."""
 
@@ -294,7 +298,8 @@ def _real_efficiency(run: RecordedRun) -> FloatArray:
 @column(
     "compute",
     "multiple of the mid-2022 frontier",
-    "the lab's compute, in units of the frontier's mid-2022 compute (lab-level)",
+    "the lab's compute stock, in units of the frontier's mid-2022 compute; it depreciates "
+    "over `compute.life` years (lab-level)",
 )
 def _compute(run: RecordedRun) -> FloatArray:
     return lab_level(run, lambda lab: lab.compute)
@@ -307,6 +312,16 @@ def _compute(run: RecordedRun) -> FloatArray:
 )
 def _researchers(run: RecordedRun) -> FloatArray:
     return lab_level(run, lambda lab: lab.labour)
+
+
+@column(
+    "compute_spending",
+    USD_A_YEAR,
+    "what the lab spends on new compute, within its share of the bound on world investment "
+    "(lab-level)",
+)
+def _compute_spending(run: RecordedRun) -> FloatArray:
+    return lab_level(run, lambda lab: lab.spending)
 
 
 @column("funding", USD_A_YEAR, "outside funding, USD a year (lab-level)")

@@ -11,7 +11,7 @@ import pytest
 import econsim
 from econsim.model.diffusion import actuation_level
 from econsim.scenario import Actuation, ScenarioError
-from tests.conftest import ended
+from tests.conftest import ended, series, simulated
 
 SMALL = {"economy.firms": 3000, "horizon": 8.0}
 
@@ -77,6 +77,96 @@ def test_compute_grows_with_funding_and_falling_prices_and_a_cap_binds():
     compute = free.filter((pl.col("lab") == "frontier") & (pl.col("vertical") == "software"))
     assert compute["compute"][-1] > 100 * compute["compute"][0]
     assert capped.timeseries.filter(pl.col("lab") == "frontier")["compute"].max() == 50.0
+
+
+def bound_of(scenario: econsim.Scenario, time: pl.Expr) -> pl.Expr:
+    """The documented bound on all labs' yearly investment, at ``time`` (an independent reading)."""
+    economy = scenario.economy
+    growth = (economy.investment_growth * (time - scenario.start).clip(0.0)).exp()
+    return economy.ai_investment_share * economy.world_investment * growth
+
+
+@pytest.mark.parametrize("name", econsim.bundled_scenarios())
+def test_no_lab_raises_or_spends_more_than_the_bound_on_world_investment(name):
+    results = simulated(name, (("economy.firms", 1000),))
+    labs = results.timeseries.filter(pl.col("vertical") == results.scenario.vertical_names[0])
+    bound = bound_of(results.scenario, pl.col("time"))
+    over = labs.filter((pl.col("compute_spending") > bound) | (pl.col("funding") > bound))
+    assert over.height == 0, over.select("time", "lab", "funding", "compute_spending")
+
+
+def test_investors_who_wait_for_ever_cannot_fund_more_than_the_world_invests():
+    # the issue's example: patience 100 and an efficiency ceiling of 1e12 once funded an
+    # isolated lab at ten thousand times world output by 2043
+    reckless = (("labs.*.finance.investor_patience", 100.0), ("labs.*.research.ceiling", 1e12))
+    results = simulated("datacenter_of_geniuses", (("economy.firms", 1000), *reckless))
+    final = results.timeseries.filter(pl.col("time") == results.scenario.end)
+    bound = final.select(bound_of(results.scenario, pl.col("time")))[0, 0]
+    assert final["compute_spending"].max() == pytest.approx(bound, rel=1e-9)  # it binds
+    assert final["funding"].max() == pytest.approx(bound, rel=1e-9)  # on what is raised too
+    assert final["revenue"].max() == 0.0
+
+
+def test_when_orders_exceed_the_bound_labs_share_it_in_proportion_to_what_they_ask():
+    # a bound far below the labs' budgets binds from the start: together they spend it,
+    # each in proportion to its budget (the challenger asks 0.6 of the frontier)
+    steady = (("economy.firms", 1000), ("labs.*.finance.funding_growth", 0.0))
+    tight = (*steady, ("economy.ai_investment_share", 1e-4))
+    results = simulated("baseline", tight)
+    first = results.timeseries.filter(
+        (pl.col("time") == pl.col("time").min()) & (pl.col("vertical") == "software")
+    )
+    spent = dict(zip(first["lab"].cast(pl.String), first["compute_spending"], strict=True))
+    bound = first.select(bound_of(results.scenario, pl.col("time")))[0, 0]
+    assert spent["frontier"] + spent["challenger"] == pytest.approx(bound, rel=1e-9)
+    assert spent["challenger"] / spent["frontier"] == pytest.approx(0.6, rel=1e-9)
+    wanted = sum(lab.finance.funding for lab in results.scenario.labs.values())
+    later = pl.col("time") == results.scenario.start + 10.0
+    rationed = results.timeseries.filter(later)["compute"].max()
+    free = simulated("baseline", steady).timeseries.filter(later)["compute"].max()
+    assert rationed < 1.5 * bound / wanted * free
+
+
+@pytest.mark.parametrize("name", econsim.bundled_scenarios())
+def test_no_labs_funding_falls_by_half_in_a_year_while_its_revenue_grows(name):
+    results = simulated(name, (("economy.firms", 1000),))
+    steps = results.scenario.reports_per_year
+    for lab in results.scenario.labs:
+        rows = series(results, lab, results.scenario.vertical_names[0])
+        funding, revenue = rows["funding"].to_numpy(), rows["revenue"].to_numpy()
+        year_on = slice(steps, None)
+        growing = revenue[year_on] > revenue[:-steps]
+        fell = funding[year_on] < 0.5 * funding[:-steps]
+        assert not (growing & fell).any(), (lab, rows["time"].to_numpy()[year_on][growing & fell])
+
+
+def test_a_steady_budget_holds_the_compute_it_would_rent_for_a_year():
+    # constant funding, constant prices, no revenue: capacity bought at the capital price
+    # and depreciating over its life settles where renting would: funding / yearly price
+    steady = (
+        ("economy.firms", 1000),
+        ("labs.*.finance.funding_growth", 0.0),
+        ("labs.*.finance.investor_patience", 100.0),
+        ("compute.price_decline", 0.0),
+    )
+    results = simulated("datacenter_of_geniuses", steady)
+    rows = series(results, "geniuses", "software")
+    funding = results.scenario.labs["geniuses"].finance.funding
+    assert rows["compute"].to_numpy() == pytest.approx(funding / results.scenario.compute.price)
+
+
+def test_compute_bought_in_a_boom_lasts_its_life():
+    # after the patience window the isolated lab's budget follows its (zero) revenue
+    # down, but the stock falls no faster than depreciation over compute.life years
+    rows = series(
+        simulated("datacenter_of_geniuses", (("economy.firms", 1000),)), "geniuses", "software"
+    )
+    stock, time = rows["compute"].to_numpy(), rows["time"].to_numpy()
+    life = 5.0
+    floor = stock[:-1] * np.exp(-np.diff(time) / life)  # nothing bought: only depreciation
+    assert (stock[1:] >= floor * (1 - 1e-9)).all()
+    spending = rows["compute_spending"].to_numpy()
+    assert spending[-1] < 0.2 * spending.max()  # the money went
 
 
 def test_internal_use_feeds_only_ai_research():

@@ -86,11 +86,15 @@ def test_each_licence_adds_its_yearly_fee_to_the_labs_licence_bill_at_once():
 def test_a_new_lab_has_earned_nothing_and_spends_its_funding_on_compute():
     run = simulation("baseline", {})
     run.start()
-    price = run.scenario.compute.price
+    # it holds what years of funding growing 2.4x a year (0.875) bought at the capital
+    # price 1e10 / (1/5 + 0.35) and kept for five years: 0.55 / (0.875 + 0.35 + 0.2)
+    # units per 1e10 USD a year
     for lab in run.labs:
+        funding = lab.spec.finance.funding
         assert lab.revenue == 0.0
         assert lab.licence_costs == 0.0
-        assert lab.compute == pytest.approx(lab.spec.finance.funding / price, rel=1e-15)
+        assert lab.spending == funding
+        assert lab.compute == pytest.approx(funding / 1e10 * 0.55 / 1.425, rel=1e-12)
 
 
 def test_a_labs_first_revenue_is_its_share_of_the_value_created_in_the_first_step():

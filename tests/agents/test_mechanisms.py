@@ -7,6 +7,7 @@ same seed), so the difference is the mechanism's doing.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import polars as pl
@@ -14,7 +15,6 @@ import pytest
 
 import econsim
 from econsim.model.diffusion import smooth_step
-from econsim.model.economy import compute_price
 from econsim.results import Results
 from tests.conftest import binomial_bound, ended, series, simulated
 
@@ -69,7 +69,9 @@ def test_an_isolated_labs_funding_falls_once_investors_patience_runs_out():
     end = results.scenario.start + patience
     at_end = funding.filter(pl.col("time").is_close(end))["funding"].item()
     later = funding.filter(pl.col("time").is_close(end + 3.0))["funding"].item()
-    assert later < 0.2 * at_end  # no revenue: three years of yearly rounds drain it
+    lag = results.scenario.labs["geniuses"].finance.funding_lag
+    # no revenue: what the rounds raised runs out with time constant `funding_lag`
+    assert later == pytest.approx(at_end * math.exp(-3.0 / lag), rel=1e-9)
     growing = funding.filter(pl.col("time") <= end)["funding"].to_numpy()
     assert np.all(np.diff(growing) > 0)
 
@@ -108,7 +110,8 @@ def test_graded_outcomes_raise_a_labs_eval_validity_where_it_deploys():
         deploying = series(broad, "deployer", vertical).filter(pl.col("time") == end)
         alone = series(isolated, "geniuses", vertical).filter(pl.col("time") == end)
         benchmark = broad.scenario.verticals[vertical].eval_validity
-        assert alone["eval_validity"].item() == pytest.approx(benchmark)
+        # graded outcomes reach it only from its own AI research, at transfer 1e-9
+        assert alone["eval_validity"].item() == pytest.approx(benchmark, abs=1e-4)
         assert deploying["eval_validity"].item() > benchmark + 0.3
 
 
@@ -320,11 +323,12 @@ def test_pilots_are_judged_on_the_capability_the_model_has_when_they_end():
 
 
 def test_a_lab_pays_its_data_licences_out_of_its_compute_budget():
-    # The same economy with every holder embargoed is the replay without licences: while
-    # investors fund the promise and no revenue is reinvested, a lab's budget is the same
-    # in both, so the compute it lacks is, at each step's price, the licences it pays.
-    # Quarterly steps fall on the licences' ends: a licence is paid from its signing to
-    # its end, excluded (the first budget, at the start, precedes every licence).
+    # The same economy with every holder embargoed is the replay without licences: where
+    # a lab raised the same funding in both (the promise, while investors wait, exceeds
+    # what its revenue would raise) and no revenue is reinvested, its budget differs by
+    # the licences alone, so it spends on compute exactly the licences less. Quarterly
+    # steps fall on the licences' ends: a licence is paid from its signing to its end,
+    # excluded (the first budget, at the start, precedes every licence).
     books = (*SHORT, ("steps_per_year", 4), ("reports_per_year", 4))
     books += (("labs.*.finance.reinvestment", 0.0),)
     licensed = simulated("data_holder_leverage", books)
@@ -338,22 +342,23 @@ def test_a_lab_pays_its_data_licences_out_of_its_compute_budget():
         .rows()
     ]
     assert len(licences) > 4
-    patience = min(lab.finance.investor_patience for lab in scenario.labs.values())
-    promised = pl.col("time").is_between(scenario.start, scenario.start + patience, "right")
-    compute = {}
-    for name, results in (("licensed", licensed), ("unlicensed", unlicensed)):
-        rows = results.timeseries.filter((pl.col("vertical") == "software") & promised)
-        compute[name] = rows.select("time", pl.col("lab").cast(pl.String), "compute").rows()
-    for (time, lab, have), (_, _, would) in zip(*compute.values(), strict=True):
+    books_of = [
+        results.timeseries.filter(pl.col("vertical") == "software").select(
+            "time", pl.col("lab").cast(pl.String), "funding", "compute_spending"
+        )
+        for results in (licensed, unlicensed)
+    ]
+    paired = books_of[0].join(books_of[1], on=("time", "lab"), suffix="_replay")
+    same_funding = paired.filter(
+        (pl.col("funding") == pl.col("funding_replay")) & (pl.col("time") > scenario.start)
+    )
+    for time, lab, _, have, _, would in same_funding.rows():
         owed = sum(
             cost for name, signed, end, cost in licences if name == lab and signed <= time < end
         )
-        price = compute_price(
-            time - scenario.start, scenario.compute.price, scenario.compute.price_decline
-        )
-        assert owed > 0
-        assert (would - have) * price == pytest.approx(owed, rel=1e-6)
-    assert len(compute["licensed"]) >= 2 * 4 * 4  # two labs, four years, quarterly
+        assert would - have == pytest.approx(owed, rel=1e-6, abs=1e-3)
+    paying = same_funding.filter(pl.col("compute_spending") < pl.col("compute_spending_replay"))
+    assert paying.height >= 2 * 4 * 2  # two labs, two years or more, quarterly
 
 
 def test_deployment_speeds_up_the_decay_of_practice_data_by_the_drift_feedback():

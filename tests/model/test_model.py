@@ -27,13 +27,6 @@ from econsim.model.diffusion import (
     smooth_step,
     smooth_step_at,
 )
-from econsim.model.economy import (
-    affordable_compute,
-    compute_price,
-    data_value,
-    funding_after,
-    promised_funding,
-)
 from econsim.scenario import Actuation
 
 
@@ -170,54 +163,6 @@ def test_without_innovation_nobody_ever_starts():
     t = np.linspace(0, 50, 6)
     assert bass_adoption(t, 0.0, 0.5).tolist() == [0.0] * 6
     assert bass_adoption(t, 0.0, 0.0).tolist() == [0.0] * 6
-
-
-def test_promised_funding_grows_exponentially_from_the_start():
-    assert promised_funding(0.0, 1e10, 0.875) == pytest.approx(1e10)
-    assert promised_funding(2.0, 1e10, 0.875) == pytest.approx(1e10 * 2.4**2, rel=1e-3)
-
-
-def test_funding_without_revenue_decays_at_the_rounds_pace():
-    assert funding_after(1e10, 0.0, 2.0, 1.0, 1.0) == pytest.approx(1e10 * np.exp(-1.0))
-
-
-@given(st.floats(0, 1e12), st.floats(0, 1e11), st.floats(0.1, 5), st.floats(0, 3), st.floats(0, 3))
-def test_funding_relaxes_to_its_revenue_target_the_same_way_in_split_steps(f, rev, lag, a, b):
-    whole = funding_after(f, rev, 2.0, a + b, lag)
-    split = funding_after(funding_after(f, rev, 2.0, a, lag), rev, 2.0, b, lag)
-    assert split == pytest.approx(whole, rel=1e-9, abs=1e-3)
-    assert min(f, 2 * rev) - 1e-3 <= whole <= max(f, 2 * rev) + 1e-3
-
-
-def test_data_is_worth_the_revenue_its_capability_gain_brings():
-    assert data_value(0.1, 3e12, 0.25, 0.1, 1.0) == pytest.approx(0.1 * 3e12 * 0.25 * 0.1)
-
-
-def test_data_is_worth_a_years_revenue_for_every_year_it_serves():
-    one_year = data_value(0.1, 3e12, 0.25, 0.1, 1.0)
-    assert data_value(0.1, 3e12, 0.25, 0.1, 2.5) == pytest.approx(2.5 * one_year)
-
-
-def test_funding_closes_all_but_a_share_1_over_e_of_its_gap_in_one_lag():
-    # a time constant: after `lag` years the distance to the target is divided by e
-    f, revenue, lag = 1e10, 1e9, 2.0
-    target = 2.0 * revenue
-    after = funding_after(f, revenue, 2.0, lag, lag)
-    assert after - target == pytest.approx((f - target) / math.e)
-
-
-def test_compute_prices_halve_every_ln2_over_decline_years_from_the_start():
-    assert compute_price(0.0, 1e10, 0.35) == 1e10
-    assert compute_price(-3.0, 1e10, 0.35) == 1e10  # before the start: today's price
-    assert compute_price(math.log(2) / 0.35, 1e10, 0.35) == pytest.approx(5e9)
-    assert compute_price(0.5 * math.log(2) / 0.35, 1e10, 0.35) == pytest.approx(1e10 / 2**0.5)
-
-
-def test_a_budget_buys_compute_at_the_price_up_to_the_cap_and_no_money_buys_none():
-    assert affordable_compute(3e10, 1e10, math.inf) == pytest.approx(3.0)
-    assert affordable_compute(3e10, 1e10, 2.0) == 2.0
-    assert affordable_compute(0.0, 1e10, math.inf) == 0.0
-    assert affordable_compute(-5e9, 1e10, math.inf) == 0.0  # debts buy nothing
 
 
 def test_eval_validity_reads_single_precision_validities_as_the_numbers_they_are():

@@ -141,8 +141,8 @@ def test_automated_research_alone_follows_the_closed_form_in_a_run():
             "economy.firms": 500,
             "horizon": 6,
             "labs.frontier.research.humans": 0.0,
-            "labs.frontier.research.automation": 20.0,
-            "labs.frontier.finance.compute_cap": 0.5,
+            "labs.frontier.research.automation": 40.0,
+            "labs.frontier.finance.compute_cap": 0.3,  # below its stock at the start
             "labs.frontier.environments.labour_share": 0.25,
             "labs.frontier.training_time": 50.0,
             "labs.frontier.release_interval": 50.0,
@@ -151,14 +151,14 @@ def test_automated_research_alone_follows_the_closed_form_in_a_run():
     research = scenario.labs["frontier"].research
     runs = frontier(scenario)
     series, ai = runs["software"], runs["ai_research"]["capability"].unique().item()
-    assert series["compute"].unique().item() == 0.5
-    k = automated_growth_constant(research.productivity, research.lam, 0.75 * 20.0 * ai * 0.5)
+    assert series["compute"].unique().item() == 0.3
+    k = automated_growth_constant(research.productivity, research.lam, 0.75 * 40.0 * ai * 0.3)
     t = series["time"].to_numpy() - scenario.start
     exact = efficiency_closed_form(t, 1.0, k, research.lam - research.beta)
     assert series["sample_efficiency"].to_numpy() == pytest.approx(exact, rel=1e-6)
     assert exact[-1] > 1.05
     # researcher-equivalents: χ · C_ai · compute per unit of A, all of them counted
-    assert series["researchers"].to_numpy() == pytest.approx(20.0 * ai * 0.5 * exact, rel=1e-6)
+    assert series["researchers"].to_numpy() == pytest.approx(40.0 * ai * 0.3 * exact, rel=1e-6)
 
 
 def test_rl_environments_accrue_from_research_labour_and_decay_with_drift():
