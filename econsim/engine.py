@@ -119,8 +119,9 @@ class Simulation:
             return
         self._started = True
         env, step = self.env, 1.0 / self.scenario.steps_per_year
+        reference = max((lab.training_compute() for lab in self.labs), default=0.0)
         for lab in self.labs:
-            lab.begin(env.now)
+            lab.begin(env.now, reference)
         for lab in self.labs:
             self.ledger.set_deployer(lab.index, env.now, lab.deployer_flags())
             self.log.add(env.now, Event.RELEASE, lab.index, -1, value=float(lab.model.real.mean()))

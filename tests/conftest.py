@@ -38,8 +38,9 @@ def at_the_start(overrides: dict[str, object] | None = None) -> tuple[econsim.Si
     """baseline at 500 firms whose labs have their first models (nothing has run), a trainer."""
     scenario = econsim.load_scenario("baseline", {"economy.firms": 500, **(overrides or {})})
     simulation = econsim.Simulation(scenario, seed=1)
+    reference = max(lab.training_compute() for lab in simulation.labs)
     for lab in simulation.labs:
-        lab.begin(scenario.start)
+        lab.begin(scenario.start, reference)
     return simulation, Trainer(simulation.live.tasks)
 
 

@@ -212,11 +212,20 @@ def test_a_release_is_trained_on_the_data_at_its_training_start(two_labs):
     at = results.timeseries.filter(
         (pl.col("lab") == "rival") & (pl.col("time").is_close(snapshot_time))
     )
+    # the model's scale: the rival's training run (its compute then × 0.25 y) against
+    # the largest run at the start, to the γ
+    first = results.timeseries.filter(
+        (pl.col("time") == scenario.start) & (pl.col("vertical") == "software")
+    )
+    runs = dict(zip(first["lab"].cast(pl.String), first["compute"], strict=True))
+    reference = max(runs[name] * lab.training_time for name, lab in scenario.labs.items())
+    scale = (at["compute"][0] * 0.25 / reference) ** scenario.capability.compute_exponent
     data = TrainingData(
         *(at[column].to_numpy() for column in ("practice_data", "synthetic_data", "environments")),
         consented=np.zeros(at.height),  # only continual learning reads it
         efficiency=1.5,
         real_efficiency=at["real_efficiency"].to_numpy(),
+        scale=scale,
     )
     model = Trainer(two_labs.live.tasks).assess(data, Learning.read(scenario), snapshot_time + 0.25)
     after = results.timeseries.filter(

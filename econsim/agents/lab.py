@@ -111,25 +111,34 @@ class LabAgent:
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)
         self.environments = np.zeros(len(names))
         self.funding = spec.finance.funding
-        self.compute = self.buying = self.spending = 0.0  # units; units a year; USD a year
+        self.compute = self._first_compute()  # units; and units a year, USD a year:
+        self.buying = self.spending = 0.0
+        self.reference_compute = 0.0  # Q0: the largest training run at the start
         self.revenue = self.labour = self.licence_costs = 0.0
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
         self._output = 0.0
         self.strategy = strategy_for(self, spec.strategy)
 
-    def begin(self, now: float) -> None:
-        """The run starts: the lab's first model is assessed, its strategy opens, it plans.
-
-        It starts with the compute years of its funding's growth would have built up.
-        """
+    def _first_compute(self) -> float:
+        """The compute years of its funding's growth would have built up (within its cap)."""
         compute, finance = self.terms.compute, self.spec.finance
         price = capital_price(compute.price, compute.life, compute.price_decline)
-        self.compute = min(
-            growing_stock(
-                finance.funding, price, compute.life, compute.price_decline, finance.funding_growth
-            ),
-            self._compute_cap(),
+        held = growing_stock(
+            finance.funding, price, compute.life, compute.price_decline, finance.funding_growth
         )
+        return min(held, self._compute_cap())
+
+    def training_compute(self) -> float:
+        """Q: the compute a training run starting now gets (compute-years)."""
+        return self.compute * self.spec.training_time
+
+    def begin(self, now: float, reference_compute: float) -> None:
+        """The run starts: the lab's first model is assessed, its strategy opens, it plans.
+
+        ``reference_compute`` is Q0, the largest training run at the start, against
+        which every model's scale is measured.
+        """
+        self.reference_compute = reference_compute
         self.model = self.trainer.assess(self.snapshot(), self.terms.learning, now)
         self.ledger.set_capability(self.index, now, self.model.real)
         self.strategy.start(now)
@@ -192,7 +201,15 @@ class LabAgent:
             ledger.consented[lab],
             self.efficiency,
             self.real_efficiency.copy(),
+            self._scale(),
         )
+
+    def _scale(self) -> float:
+        """``(Q/Q0)^γ``: how much more a model this size learns from each example."""
+        if self.reference_compute <= 0.0:  # no lab had compute at the start
+            return 1.0
+        ratio = self.training_compute() / self.reference_compute
+        return float(ratio**self.terms.learning.compute_exponent)
 
     def training(
         self, env: simpy.Environment, on_release: LabCallback

@@ -26,7 +26,8 @@ FloatArray = NDArray[np.float64]
 class Learning:
     """What training reads of the scenario: how data becomes capability in each vertical.
 
-    ``transfer[w, v]`` weighs an episode of vertical w's data in vertical v.
+    ``transfer[w, v]`` weighs an episode of vertical w's data in vertical v;
+    ``compute_exponent`` is γ in ``E = A · (Q/Q0)^γ``.
     """
 
     corpus_descriptive: FloatArray
@@ -38,6 +39,7 @@ class Learning:
     transfer: FloatArray
     grounding: float
     continual_learning: float
+    compute_exponent: float
 
     @classmethod
     def read(cls, scenario: Scenario) -> Learning:
@@ -53,6 +55,7 @@ class Learning:
             transfer_matrix(v.names, settings.generalization, settings.transfer),
             settings.grounding,
             settings.continual_learning,
+            settings.compute_exponent,
         )
 
 
@@ -61,7 +64,10 @@ class TrainingData:
     """One lab's data and efficiencies at a training run's start, per vertical.
 
     ``consented`` is the cumulative consented customer data at the snapshot, from
-    which continual learning counts what customers sent since.
+    which continual learning counts what customers sent since. ``scale`` is
+    ``(Q/Q0)^γ``: the training run's compute against the reference run's, which
+    multiplies both efficiencies (a larger model learns more from each example,
+    whatever its evals measure).
     """
 
     practice: FloatArray
@@ -70,6 +76,7 @@ class TrainingData:
     consented: FloatArray
     efficiency: float
     real_efficiency: FloatArray
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -112,7 +119,7 @@ class Trainer:
         talk = capability(
             self.tasks,
             terms.corpus_descriptive,
-            data.efficiency,
+            data.efficiency * data.scale,
             terms.type_data_scale,
             terms.learning_slope,
         )
@@ -143,11 +150,11 @@ class Trainer:
         efficiency: FloatArray,
         terms: Learning,
     ) -> FloatArray:
-        """Doing capability per vertical at the given efficiencies."""
+        """Doing capability per vertical at the given efficiencies, times the model's scale."""
         return capability(
             self.tasks,
             episodes,
-            efficiency,
+            efficiency * data.scale,
             terms.type_data_scale,
             terms.learning_slope,
             data.synthetic,

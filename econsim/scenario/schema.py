@@ -330,6 +330,7 @@ class Capability(_Frozen):
     continual_learning: Probability = 0.0
     drift_feedback: Rate = 0.0
     actuation: Actuation = Actuation()
+    compute_exponent: Annotated[float, Field(ge=0, le=2)] = 0.2
 
 
 class Market(_Frozen):

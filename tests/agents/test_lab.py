@@ -97,6 +97,23 @@ def test_a_new_lab_has_earned_nothing_and_spends_its_funding_on_compute():
         assert lab.compute == pytest.approx(funding / 1e10 * 0.55 / 1.425, rel=1e-12)
 
 
+@pytest.mark.parametrize("gamma", [0.0, 0.2, 0.5])
+def test_a_models_scale_is_its_training_compute_against_the_largest_at_the_start(gamma):
+    # the challenger, funded 4x the frontier with the same growth, holds 4x its compute
+    # and trains as long: its run is the reference Q0, and the frontier's first model
+    # has scale (1/4)^γ
+    overrides = {
+        "labs.challenger.finance.funding": 4.0e10,
+        "labs.challenger.training_time": 0.5,
+        "capability.compute_exponent": gamma,
+    }
+    simulation, _ = at_the_start(overrides)
+    frontier, challenger = simulation.labs
+    assert challenger.compute == pytest.approx(4 * frontier.compute, rel=1e-12)
+    assert challenger.model.data.scale == pytest.approx(1.0, rel=1e-12)
+    assert frontier.model.data.scale == pytest.approx(0.25**gamma, rel=1e-12)
+
+
 def test_a_labs_first_revenue_is_its_share_of_the_value_created_in_the_first_step():
     run = simulation("baseline", {"horizon": 1 / 12})
     run.run()

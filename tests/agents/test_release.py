@@ -72,7 +72,8 @@ def expected_capability(
 
 def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_data():
     # 40 task types, all evaluated one by one, and Poisson means under 100: every sum
-    # below is exact, so the trainer must match it to rounding
+    # below is exact, so the trainer must match it to rounding. The model's scale
+    # (Q/Q0)^γ = 1.5 multiplies every efficiency: real, benchmark and talk
     overrides = {
         "verticals.*.task_types": 40,
         "verticals.*.type_data_scale": 30.0,
@@ -92,6 +93,7 @@ def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_da
         consented=np.zeros(count),
         efficiency=3.0,
         real_efficiency=np.linspace(1.0, 3.0, count),
+        scale=1.5,
     )
     model = trainer.assess(data, settings, 2030.0)
     specs = list(scenario.verticals.values())
@@ -103,10 +105,10 @@ def test_a_release_earns_skill_type_by_type_from_its_data_and_the_transferred_da
     for v, spec in enumerate(specs):
         own = data.environments[v], data.synthetic[v], worth[v]
         real = expected_capability(
-            episodes[v], data.real_efficiency[v], spec.task_tail, spec.learning_slope, *own
+            episodes[v], 1.5 * data.real_efficiency[v], spec.task_tail, spec.learning_slope, *own
         )
-        doing = expected_capability(episodes[v], 3.0, spec.task_tail, spec.learning_slope, *own)
-        talk = expected_capability(150.0, 3.0, spec.task_tail, spec.learning_slope)
+        doing = expected_capability(episodes[v], 4.5, spec.task_tail, spec.learning_slope, *own)
+        talk = expected_capability(150.0, 4.5, spec.task_tail, spec.learning_slope)
         rho = spec.eval_validity
         assert model.real[v] == pytest.approx(real, rel=1e-9)
         assert model.doing[v] == pytest.approx(doing, rel=1e-9)

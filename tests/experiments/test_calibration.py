@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
 import re
@@ -16,8 +17,9 @@ from econsim.experiments.calibration import (
     corpora,
     horizon_capability,
 )
+from econsim.experiments.calibration.fit import current, misfit
 from econsim.experiments.calibration.horizons import success_slope
-from econsim.experiments.calibration.observations import FIT_UNTIL
+from econsim.experiments.calibration.observations import FIT_UNTIL, Observation
 from econsim.experiments.calibration.views import tables
 from tests.conftest import ROOT
 
@@ -140,3 +142,29 @@ def test_an_unknown_calibration_command_is_refused_without_running_anything(caps
         main(["tabel"])
     assert stop.value.code == 2
     assert "invalid choice: 'tabel'" in capsys.readouterr().err
+
+
+def test_a_held_out_observation_changes_no_fitted_value():
+    # the fit is a deterministic search over `misfit`: if moving every held-out row's
+    # observed value and interval leaves each kind's misfit unchanged, no fitted value
+    # can change. Moving one fit row does change it, so the check can fail.
+    values = current()
+
+    def moved(row: Observation) -> Observation:
+        return dataclasses.replace(
+            row, value=row.value * 1.5, low=row.low * 1.5, high=row.high * 1.5
+        )
+
+    held_out = [moved(o) if o.role == "held out" else o for o in OBSERVATIONS]
+    assert held_out != list(OBSERVATIONS)
+    small = {"seeds": (1,), "firms": 1500}
+    for kind in ("adoption", "capability", "gap"):
+        as_observed = misfit("baseline", values, kind=kind, **small)
+        assert misfit("baseline", values, kind=kind, observations=held_out, **small) == as_observed
+    first_fit = next(i for i, o in enumerate(OBSERVATIONS) if o.role == "fit")
+    one_fit_moved = list(OBSERVATIONS)
+    one_fit_moved[first_fit] = moved(OBSERVATIONS[first_fit])
+    kind = OBSERVATIONS[first_fit].kind
+    assert misfit("baseline", values, kind=kind, observations=one_fit_moved, **small) != misfit(
+        "baseline", values, kind=kind, **small
+    )

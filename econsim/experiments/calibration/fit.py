@@ -26,6 +26,7 @@ import numpy as np
 from econsim.engine import Simulation
 from econsim.experiments.calibration.horizons import horizon_capability
 from econsim.experiments.calibration.measures import compare
+from econsim.experiments.calibration.observations import OBSERVATIONS, Observation
 from econsim.extras import require
 from econsim.model.tasks import capability, task_mix
 from econsim.scenario import Scenario, ScenarioError, Vertical, load_scenario
@@ -143,19 +144,26 @@ def with_values(name: str, values: Mapping[str, float], firms: int = FIT_FIRMS) 
     return scenario.override(corpora(scenario))
 
 
-def misfit(name: str, values: Mapping[str, float], seeds: Sequence[int], kind: str) -> float:
+def misfit(
+    name: str,
+    values: Mapping[str, float],
+    seeds: Sequence[int],
+    kind: str,
+    observations: Sequence[Observation] = OBSERVATIONS,
+    firms: int = FIT_FIRMS,
+) -> float:
     """Sum of squared residuals over the fit rows of one kind, in half-intervals.
 
     Each row's simulated value is the mean over ``seeds`` (firm sizes are heavy-tailed,
     so one draw of the largest adopters moves a vertical's data). Shares and
     capabilities are compared on the logit scale, ratios on the log scale. Fitted
-    values with a prior add its penalty.
+    values with a prior add its penalty. Held-out rows never enter it.
     """
-    scenario = with_values(name, values)
+    scenario = with_values(name, values, firms)
     tables = []
     for seed in seeds:
         simulation = Simulation(scenario, seed)
-        tables.append(compare(simulation, simulation.run()))
+        tables.append(compare(simulation, simulation.run(), observations))
     simulated = np.mean([table["simulated"].to_numpy() for table in tables], axis=0)
     table = tables[0].with_columns(simulated=simulated)
     total = 0.0
@@ -186,7 +194,11 @@ def current(name: str = "baseline") -> dict[str, float]:
 
 
 def fit(
-    name: str = "baseline", seeds: Sequence[int] = (1, 2, 3), rounds: int = 2, evals: int = 150
+    name: str = "baseline",
+    seeds: Sequence[int] = (1, 2, 3),
+    rounds: int = 2,
+    evals: int = 150,
+    kinds: Sequence[str] = ("adoption", "capability", "gap"),
 ) -> dict[str, float]:
     """Fit each kind's values to that kind's observations, in turn, ``rounds`` times.
 
@@ -194,14 +206,14 @@ def fit(
     validity the software gap, and the adoption values the adoption levels; they
     interact only weakly, so fitting them in turn converges in a couple of rounds.
     Each stage is Nelder-Mead over the unit interval of each value's search range,
-    starting from the scenario's values.
+    starting from the scenario's values. ``kinds`` fits only those kinds' values.
     """
     require("scipy", "the calibration")
     from scipy.optimize import minimize
 
     values = current(name)
     for _ in range(rounds):
-        for kind in ("adoption", "capability", "gap"):
+        for kind in kinds:
             group = [f for f in FITTED if f.serves == kind]
 
             def trial(x: np.ndarray, group: list[Fitted] = group, kind: str = kind) -> float:
