@@ -1,9 +1,10 @@
 """AI labs: research, pay for compute and operations, build RL environments, train, release.
 
-Two SimPy processes per lab. *Training*: snapshot the data and efficiencies, train,
-release; firms see the new model only then. *Operations*, every economy step:
-integrate the research law over the step just ended and credit real capability
-with the share of the gain the lab could measure, collect revenue, follow investors,
+Two SimPy processes per lab. *Training*: snapshot the data, efficiencies and the
+run's compute, train, release; firms see the new model only then. *Operations*,
+every economy step: integrate the research law over the step just ended and credit
+real capability with the share of the gain the lab could measure, depreciate its
+compute, collect revenue, follow investors within the bound on world investment,
 buy compute for the next step, build RL environments, set internal-use, operations
 and synthetic data rates, let a deployed model learn from its customers (continual
 learning), and let the strategy reconsider where to sell.
@@ -111,8 +112,8 @@ class LabAgent:
         self.real_efficiency = np.full(len(names), spec.sample_efficiency)
         self.environments = np.zeros(len(names))
         self.funding = spec.finance.funding
-        self.compute = self._first_compute()  # units; and units a year, USD a year:
-        self.buying = self.spending = 0.0
+        self.compute = self._first_compute()  # the stock, units
+        self.buying = self.spending = 0.0  # units a year, USD a year
         self.reference_compute = 0.0  # Q0: the largest training run at the start
         self.revenue = self.labour = self.licence_costs = 0.0
         self.licences: list[tuple[float, float]] = []  # (until, USD a year)
