@@ -565,6 +565,27 @@ def test_the_example_studies_plan(tmp_path):
         assert plan_study(load_study(path)).tasks
 
 
+def test_the_uncertainty_study_varies_every_assumption_that_decides_a_headline():
+    # issue 19: what holds an isolated lab back (eval validity, investors' patience and
+    # funding) and the model's new assumptions (money and compute as stocks, scale in
+    # learning) are varied, beside transfer, data per type and the task tails
+    varied = set(load_study(ROOT / "studies" / "what_decides.toml").parameters)
+    deciding = {
+        "verticals.*.eval_validity",
+        "verticals.*.graded_half",
+        "labs.*.finance.investor_patience",
+        "labs.*.finance.funding_growth",
+        "labs.*.finance.funding_lag",
+        "economy.ai_investment_share",
+        "compute.life",
+        "capability.compute_exponent",
+        "capability.generalization",
+        "verticals.*.type_data_scale",
+        "verticals.*.task_tail",
+    }
+    assert deciding <= varied, deciding - varied
+
+
 def test_a_sweep_reports_each_design_point_by_the_medians_of_its_runs(swept):
     from econsim.experiments import Outcome
 
