@@ -146,8 +146,16 @@ class LabAgent:
         self._plan(now)
 
     def retune(self, terms: LabTerms, now: float) -> None:
-        """The scenario changed: benchmarks re-measure, the rules on integration re-apply."""
+        """The scenario changed: a new strategy starts, benchmarks re-measure, rules re-apply.
+
+        A new strategy (an isolated lab that starts to sell) starts from ``now``; the
+        market reads the offers it makes when it retunes, after the labs.
+        """
         old, self.terms = self.terms, terms
+        if old.lab.strategy != terms.lab.strategy:
+            self.strategy = strategy_for(self, terms.lab.strategy)
+            self.strategy.start(now)
+            self.ledger.set_deployer(self.index, now, self.deployer_flags())
         scores = unchanged(old.learning.eval_validity, terms.learning.eval_validity)
         rules = old.prospects.vertical_integration == terms.prospects.vertical_integration
         if not (scores and rules):

@@ -41,7 +41,8 @@ _HEADROOM = 1.25  # candidate rate over the adoption hazard; redrawn outside [1/
 class MarketTerms:
     """What the market reads of the scenario: adoption, pilots, contracts and choice.
 
-    Benchmark validity is read too: when it changes, every lab's scores do.
+    Benchmark validity is read too: when it changes, every lab's scores do; and each
+    lab's strategy, since a new one changes where it sells.
     """
 
     settings: MarketSettings
@@ -58,6 +59,7 @@ class MarketTerms:
     size_elasticity: float
     price_share: tuple[float, ...]  # per lab
     lead_time_factor: tuple[float, ...]  # per lab, where it is the deployer
+    strategies: tuple[str, ...]  # per lab
 
     @classmethod
     def read(cls, scenario: Scenario) -> MarketTerms:
@@ -78,6 +80,7 @@ class MarketTerms:
             scenario.economy.size_elasticity,
             tuple(lab.finance.price_share for lab in labs),
             tuple(lab.conquest.lead_time_factor for lab in labs),
+            tuple(lab.strategy for lab in labs),
         )
 
 

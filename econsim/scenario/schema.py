@@ -203,7 +203,7 @@ class Conquest(_Frozen):
 class Lab(_Frozen):
     """An AI lab: what it sells, how it researches, trains and pays for compute."""
 
-    strategy: Annotated[str, AfterValidator(STRATEGIES.check), WORLD] = "broad"
+    strategy: Annotated[str, AfterValidator(STRATEGIES.check)] = "broad"  # may change mid-run
     verticals: Annotated[list[str] | Literal["all"], WORLD] = "all"
     sample_efficiency: Annotated[Scale, WORLD] = 1.0
     training_time: Interval = 0.5

@@ -68,6 +68,18 @@ def test_banning_vertical_integration_removes_the_deployer_perks():
     assert sim.ledger.consent[1, sim.scenario.vertical_names.index("healthcare")] == 0.2
 
 
+def test_an_isolated_lab_that_starts_to_sell_takes_customers_from_then_on():
+    # a strategy is a live key: from 2027.25, between two releases, the datacenter of
+    # geniuses sells broadly, and firms start to pilot its model at once (not only
+    # once its next model is out, at 2027.5)
+    switch = {"at": 2027.25, "set": {"labs.geniuses.strategy": "broad"}}
+    scenario = econsim.load_scenario("datacenter_of_geniuses", {**SMALL, "interventions": [switch]})
+    sim = econsim.Simulation(scenario, seed=5)
+    pilots = ended(sim.run(), "pilot_start")
+    assert 2027.25 <= pilots["time"].min() < 2027.3
+    assert sim.labs[0].offers.all()
+
+
 # ------------------------------------------------------------------ finance and research
 
 

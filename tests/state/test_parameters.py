@@ -14,7 +14,7 @@ from econsim.agents.holders import HolderTerms
 from econsim.agents.lab import LabTerms
 from econsim.agents.market import MarketTerms
 from econsim.scenario import Scenario
-from econsim.scenario.registry import HOLDER_POLICIES
+from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
 from econsim.state.ledger import LedgerTerms
 from econsim.state.parameters import VerticalTable, numeric_fields, unchanged
 
@@ -49,8 +49,9 @@ def others(key: str, value: Any) -> Iterator[Any]:
     """Values other than ``value`` a key may take, the likeliest to validate first."""
     if isinstance(value, bool):
         yield not value
-    elif isinstance(value, str):
-        yield from (name for name in HOLDER_POLICIES.names if name != value)
+    elif isinstance(value, str):  # a holder's policy or a lab's strategy
+        names = HOLDER_POLICIES.names if key.endswith(".policy") else STRATEGIES.names
+        yield from (name for name in names if name != value)
     elif value is None:  # an optional cap
         yield 1.0
     else:
