@@ -21,9 +21,9 @@ from econsim.agents.interventions import economy, interventions
 from econsim.agents.lab import LabAgent, LabTerms
 from econsim.agents.market import Market, MarketTerms
 from econsim.results import Results, metrics
+from econsim.results.events import Event
 from econsim.results.manifest import manifest
 from econsim.scenario import Scenario
-from econsim.state.events import Event
 from econsim.state.ledger import LedgerTerms, PracticeLedger
 from econsim.state.orders import ComputeOrders
 from econsim.state.parameters import LiveScenario

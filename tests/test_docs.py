@@ -46,14 +46,15 @@ def table_rows(heading: str) -> list[list[str]]:
 
 
 def test_the_timeseries_table_is_the_declared_columns_in_order():
-    from econsim.state.columns import COLUMNS
+    from econsim.results.columns import COLUMNS
 
     rows = table_rows("**`timeseries.parquet`**")
     assert rows[:2] == [
         ["`time`", "year", "year, e.g. 2025.25"],
         ["`lab`, `vertical`", "name", "names (strings in the file, enums from `read_results`)"],
     ]
-    assert rows[2:] == [[f"`{c.name}`", c.unit, c.meaning] for c in COLUMNS.values()]
+    declared = [COLUMNS[name] for name in COLUMNS]
+    assert rows[2:] == [[f"`{c.name}`", c.unit, c.meaning] for c in declared]
 
 
 def test_the_summary_table_gives_every_metric_the_unit_its_file_carries():

@@ -18,9 +18,10 @@ import pytest
 import econsim
 from econsim.agents.holders import Licence, Round, license_to_all
 from econsim.agents.strategies import Broad
+from econsim.results.columns import COLUMNS, column
 from econsim.scenario import INTERVENTIONS, SetKeys
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
-from econsim.state.columns import COLUMNS, RecordedRun, column, per_lab
+from econsim.state.columns import RecordedRun, per_lab
 
 
 @pytest.fixture
@@ -35,7 +36,7 @@ def squared_proxy() -> Iterator[str]:
         return per_lab(run, lambda lab: lab.model.proxy) ** 2
 
     yield "squared_proxy"
-    del COLUMNS["squared_proxy"]
+    COLUMNS.forget("squared_proxy")
 
 
 def test_a_column_declared_once_is_recorded_and_written_with_its_unit(
@@ -50,7 +51,7 @@ def test_a_column_declared_once_is_recorded_and_written_with_its_unit(
 
 
 def test_a_column_name_is_declared_once(squared_proxy):
-    with pytest.raises(KeyError, match="declared twice"):
+    with pytest.raises(KeyError, match="column 'squared_proxy' is registered twice"):
         column(squared_proxy, "", "")(lambda run: np.zeros(1))
 
 

@@ -26,9 +26,9 @@ from numpy.typing import NDArray
 
 from econsim.agents.lab import LabAgent
 from econsim.model.economy import data_value
+from econsim.results.events import Event
 from econsim.scenario import Holder, Scenario
 from econsim.scenario.registry import HOLDER_POLICIES
-from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
 from econsim.state.recorder import EventLog
 

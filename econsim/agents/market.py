@@ -21,10 +21,10 @@ from numpy.typing import NDArray
 from econsim.agents.calendar import FirmClock
 from econsim.agents.lab import LabAgent
 from econsim.model.diffusion import smooth_step_at
+from econsim.results.events import Event
 from econsim.scenario import Market as MarketSettings
 from econsim.scenario import Scenario
 from econsim.state.adoption import AdoptionRace
-from econsim.state.events import Event
 from econsim.state.ledger import PracticeLedger
 from econsim.state.parameters import VerticalTable
 from econsim.state.recorder import EventLog

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from econsim.state.columns import FIRMS, GAP, SCORE, SHARE_OF_FIRMS, SHARE_OF_TASKS
+from econsim.results.columns import FIRMS, GAP, SCORE, SHARE_OF_FIRMS, SHARE_OF_TASKS
 
 SUMMARY_SCHEMA = {"metric": pl.String, "lab": pl.String, "vertical": pl.String, "value": pl.Float64}
 

@@ -21,9 +21,9 @@ import nanoarrow as na
 import polars as pl
 import polars.selectors as cs
 
+from econsim.results.columns import COLUMNS
+from econsim.results.events import Event
 from econsim.results.metrics import METRIC_UNITS
-from econsim.state.columns import COLUMNS
-from econsim.state.events import Event
 
 ROWS = {  # what one row of each table is, in its metadata under "econsim.rows"
     "timeseries": "one report time of one lab in one vertical",
@@ -40,7 +40,7 @@ ROWS = {  # what one row of each table is, in its metadata under "econsim.rows"
 def units(table: str) -> dict[str, str]:
     """Each column's unit in one of a run's tables (a JSON object where it depends on the row)."""
     if table == "timeseries":
-        return {"time": "year"} | {c.name: c.unit for c in COLUMNS.values()}
+        return {"time": "year"} | {name: COLUMNS[name].unit for name in COLUMNS}
     if table == "events":
         kinds = json.dumps({kind.label: kind.unit for kind in Event})
         return {"time": "year", "firm": "firm index", "value": kinds}

@@ -19,9 +19,9 @@ from typing import Any
 import polars as pl
 
 from econsim.results import metrics
+from econsim.results.events import Event
 from econsim.results.parquet import ROWS, units, write_parquet
 from econsim.scenario import Scenario
-from econsim.state.events import Event
 
 TABLES = ("timeseries", "events", "summary")
 MANIFEST = "manifest.json"

@@ -1,31 +1,32 @@
-"""What a run records at every report: each column of ``timeseries.parquet``, declared once.
+"""What a run records at every report: how each column of ``timeseries.parquet`` is read.
 
-A column is its name, unit, meaning and how it is read from the run's state, as
-one registered function. The engine's report loop, the parquet files' units and the
-README's table of columns all come from :data:`COLUMNS` (a test holds the README to
-it); a new column is one more function here. A column is read as a (labs,
-verticals) array, or (labs, 1) for a lab-level value repeated in every vertical.
+A column is its name, unit, meaning and how it is read from the run's state, as one
+function registered here with :func:`~econsim.results.columns.column`; a new column
+is one more function here. A column is read as a (labs, verticals) array, or
+(labs, 1) for a lab-level value repeated in every vertical.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
+from econsim.results.columns import (
+    EPISODES,
+    FIRMS,
+    GAP,
+    SCORE,
+    SHARE_OF_FIRMS,
+    SHARE_OF_TASKS,
+    USD_A_YEAR,
+    column,
+)
 from econsim.state.ledger import PracticeLedger
 
 FloatArray = NDArray[np.float64]
-SHARE_OF_TASKS = "share of the vertical's tasks, 0-1"
-SCORE = "benchmark score, 0-1"
-GAP = "score minus capability, -1 to 1"
-EPISODES = "episodes"
-USD_A_YEAR = "USD a year"
-FIRMS = "firms"
-SHARE_OF_FIRMS = "share of the vertical's firms, 0-1"
 
 
 class Scores(Protocol):
@@ -131,34 +132,6 @@ class RecordedRun(Protocol):
     @property
     def output_value(self) -> FloatArray:
         """Each vertical's yearly output, USD."""
-
-
-Reader = Callable[[RecordedRun], FloatArray | NDArray[np.int64]]
-
-
-@dataclass(frozen=True)
-class Column:
-    """One recorded quantity: its name, unit, meaning, and how a report reads it."""
-
-    name: str
-    unit: str
-    meaning: str
-    read: Reader
-
-
-COLUMNS: dict[str, Column] = {}  # in the order of the file's columns
-
-
-def column(name: str, unit: str, meaning: str) -> Callable[[Reader], Reader]:
-    """Register a reader as the column ``name``; columns are written in this order."""
-
-    def add(read: Reader) -> Reader:
-        if name in COLUMNS:
-            raise KeyError(f"column {name!r} is declared twice")
-        COLUMNS[name] = Column(name, unit, meaning, read)
-        return read
-
-    return add
 
 
 def per_lab(run: RecordedRun, value: Callable[[RecordedLab], FloatArray]) -> FloatArray:

@@ -13,8 +13,9 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
-from econsim.state.columns import COLUMNS, RecordedRun
-from econsim.state.events import Event
+from econsim.results.columns import COLUMNS
+from econsim.results.events import Event
+from econsim.state.columns import RecordedRun
 
 
 class EventLog:
@@ -82,8 +83,8 @@ class TimeSeries:
 
     def record(self, index: int, run: RecordedRun) -> None:
         """Read every column of the run at report ``index``."""
-        for name, column in COLUMNS.items():
-            self.values[name][index] = column.read(run)
+        for name in COLUMNS:
+            self.values[name][index] = COLUMNS[name].read(run)
 
     def frame(self, labs: Sequence[str], verticals: Sequence[str]) -> pl.DataFrame:
         """Long form: one row per (time, lab, vertical), then the columns in order."""

@@ -74,11 +74,11 @@ from pydantic import BaseModel
 import econsim
 import econsim.engine
 from econsim.cli import main
+from econsim.results.events import Event
 from econsim.results.metrics import METRIC_UNITS
 from econsim.results.parquet import units
 from econsim.scenario import Scenario, bundled_scenarios
 from econsim.scenario.registry import HOLDER_POLICIES, STRATEGIES
-from econsim.state.events import Event
 
 try:
     import resource

@@ -28,7 +28,7 @@ def test_results_round_trip_through_a_folder_with_provenance(small, tmp_path):
 def test_the_events_file_says_the_unit_of_every_kind_of_value(small, tmp_path):
     import pyarrow.parquet as pq
 
-    from econsim.state.events import Event
+    from econsim.results.events import Event
 
     folder = econsim.simulate(small, seed=3).write(tmp_path / "run")
     field = pq.read_schema(folder / "events.parquet").field("value")

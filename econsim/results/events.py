@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from econsim.state.columns import SHARE_OF_TASKS
+from econsim.results.columns import SHARE_OF_TASKS
 
 
 class Event(IntEnum):
