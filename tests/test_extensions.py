@@ -108,15 +108,12 @@ def software_only() -> Iterator[str]:
 
 
 def test_a_strategy_declared_once_decides_where_its_lab_sells(tiny, software_only):
-    scenario = tiny.override({"labs.challenger.strategy": software_only})
-    final = econsim.simulate(scenario, seed=1).timeseries.filter(pl.col("time") == scenario.end)
-    sells = (
-        final.filter(pl.col("lab") == "challenger")
-        .group_by(pl.col("vertical") == "software")
-        .agg(pl.col("deployed").sum())
+    scenario = tiny.override({"economy.firms": 2000, "labs.challenger.strategy": software_only})
+    events = econsim.simulate(scenario, seed=1).events.filter(
+        (pl.col("lab") == "challenger") & pl.col("vertical").is_not_null()
     )
-    assert dict(sells.iter_rows()) == {True: pytest.approx(sells["deployed"].max()), False: 0}
-    assert sells["deployed"].max() > 0
+    assert set(events["vertical"].cast(pl.String)) == {"software"}
+    assert events.filter(pl.col("event") == "pilot_start").height > 0
 
 
 @pytest.fixture

@@ -80,30 +80,32 @@ def test_compute_in_learning_raises_an_isolated_labs_real_capability():
 
 
 def test_continual_learning_lets_an_isolated_lab_that_starts_to_sell_catch_up_faster():
-    # DESIGN 2.2: the datacenter of geniuses sells from 2030. Three years on, a model
-    # that learns half of what its customers send between releases is further along
-    # outside software, AI research and defense: +0.020 on average over seeds 1-4 at
-    # 10,000 firms (-0.012 to +0.039 seed by seed: few firms integrate a model that
-    # does little of their work, so there is little to learn from; at 5,000 firms the
-    # heavy tail of firm sizes makes single seeds go either way)
+    # DESIGN 2.2: the datacenter of geniuses sells from 2030. Over the five years after,
+    # a model that learns half of what its customers send between releases is further
+    # along outside software, AI research and defense: +0.017 on average over seeds 1-4
+    # at 10,000 firms (+0.011 to +0.027 seed by seed, on about 0.10; seeds 5-6 add
+    # +0.001 and +0.020). Small, because it only brings forward by part of a release
+    # interval the data the next release learns anyway, and few firms integrate a model
+    # that does little of their work (docs/calibration.md)
     switch = {"at": 2030.0, "set": {"labs.geniuses.strategy": "broad"}}
     since = [v for v in NON_TEXT if v != "defense"] + ["management"]
 
-    def three_years_on(learning: float, seed: int) -> float:
+    def five_years_on(learning: float, seed: int) -> float:
         overrides = {
             "economy.firms": 10_000,
-            "horizon": 11.0,
+            "horizon": 13.0,
             "interventions": [switch],
             "capability.continual_learning": learning,
         }
         results = econsim.simulate(econsim.load_scenario("datacenter_of_geniuses", overrides), seed)
         rows = series(results, "geniuses").filter(
-            pl.col("vertical").cast(pl.String).is_in(since) & (pl.col("time") == 2033.0)
+            pl.col("vertical").cast(pl.String).is_in(since)
+            & pl.col("time").is_between(2030.0, 2035.0)
         )
         return float(rows["capability"].mean())
 
-    gained = [three_years_on(0.5, seed) - three_years_on(0.0, seed) for seed in (1, 2, 3, 4)]
-    assert np.mean(gained) > 0.01
+    gained = [five_years_on(0.5, seed) - five_years_on(0.0, seed) for seed in (1, 2, 3, 4)]
+    assert min(gained) > 0.0 and np.mean(gained) > 0.01
 
 
 def test_lab_run_operations_raise_capability_there_and_cost_budget():

@@ -75,7 +75,7 @@ def test_an_unknown_metric_stops_discovery_before_any_run(tmp_path):
 
 def test_discovery_on_the_consent_study_prints_a_box(tmp_path):
     code, output = discover(
-        "healthcare_consent", "--metric", "capability.healthcare", "--below", "0.5",
+        "healthcare_consent", "--metric", "capability.healthcare", "--below", "0.7",
         "-n", "1", "--set", "economy.firms=2000", "--out", str(tmp_path / "s"), "-j", "2", "-q",
     )  # fmt: skip
     assert code == 0, output

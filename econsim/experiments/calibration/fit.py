@@ -1,8 +1,8 @@
 """The fitted parameters of the baseline, what each is fitted to, and the fit itself.
 
-Eight values are fitted, each to its own observations before 2025 or to the software
-gap of 2026 (``observations.py``): the data per task type to the software capability
-series (one observation); software's benchmark validity to the software gap (one);
+Eight values are fitted, each to its own observations before 2025
+(``observations.py``): the data per task type to the software capability
+series (one observation); software's benchmark validity to the 2024 software gap (one);
 the firms' median integration friction (with a prior), the size elasticity of
 adoption and Bass p for four groups of verticals (with the literature's prior) to the
 US and EU adoption levels and the early-2024 sector readings (seven). The research
