@@ -13,6 +13,9 @@ document:
    alone), and under the optimist's view.
 3. **The study** ``studies/what_decides.toml``: the distribution of each headline
    result over the uncertain parameters, and Morris indices of what decides it.
+4. **Money within its bounds** over every run of the study: the largest share of the
+   bound on world investment that any lab raised or spent, and the runs in which a
+   lab's funding halved within a year while its revenue grew.
 """
 
 from __future__ import annotations
@@ -164,6 +167,50 @@ def _capability_at(runs: pl.DataFrame, root: Path, vertical: str, time: float) -
     return pl.DataFrame(values).pivot("arm", index="point", values="value")
 
 
+def money_within_bounds(runs: pl.DataFrame, root: Path) -> pl.DataFrame:
+    """Per arm: each lab's funding and spending against the bound, and funding cliffs.
+
+    The bound is ``ai_investment_share`` (the run's own) of world investment, growing
+    at ``investment_growth`` from the start; a cliff is funding below half of what it
+    was a year earlier while the lab's revenue (every vertical) grew.
+    """
+    base = plan_study(load_study(STUDY)).bases["base"]
+    economy, year = base.economy, base.reports_per_year
+    share = "param.economy.ai_investment_share"
+    rows = []
+    for run_id, arm, invested in runs.select("run_id", "arm", share).iter_rows():
+        books = (
+            pl.read_parquet(partition(root, "timeseries", run_id) / PART)
+            .group_by("lab", "time")
+            .agg(pl.col("funding", "compute_spending").first(), pl.col("revenue").sum())
+            .sort("lab", "time")
+        )
+        growth = (economy.investment_growth * (pl.col("time") - base.start)).exp()
+        bound = invested * economy.world_investment * growth
+        earlier = pl.col("funding", "revenue").shift(year).over("lab").name.suffix(" before")
+        books = books.with_columns(bound.alias("bound"), earlier)
+        cliff = (pl.col("funding") < 0.5 * pl.col("funding before")) & (
+            pl.col("revenue") > pl.col("revenue before")
+        )
+        rows.append(
+            books.select(
+                pl.lit(arm).alias("arm"),
+                (pl.col("funding") / pl.col("bound")).max().alias("funding / bound"),
+                (pl.col("compute_spending") / pl.col("bound")).max().alias("spending / bound"),
+                cliff.fill_null(False).any().alias("cliff"),
+            )
+        )
+    return (
+        pl.concat(rows)
+        .group_by("arm", maintain_order=True)
+        .agg(
+            pl.len().alias("runs"),
+            pl.col("funding / bound", "spending / bound").max().name.prefix("largest "),
+            pl.col("cliff").sum().alias("runs with a cliff"),
+        )
+    )
+
+
 HEADLINES = {
     "breadth, isolated": "verticals at expert level in 2043, isolated labs",
     "breadth, broad": "verticals at expert level in 2043, broad labs",
@@ -225,6 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     table = headlines(runs, folder, end)
     sections["distributions"] = markdown_table(distributions(table))
     sections["deciders"] = markdown_table(_top_deciders(deciders(table)))
+    sections["bounds"] = markdown_table(money_within_bounds(runs, folder / "study"))
     text = Path(args.doc).read_text(encoding="utf-8") if Path(args.doc).exists() else ""
     Path(args.doc).write_text(_fill(text, sections), encoding="utf-8")
     print(f"wrote {args.doc}")

@@ -568,7 +568,8 @@ def test_the_example_studies_plan(tmp_path):
 def test_the_uncertainty_study_varies_every_assumption_that_decides_a_headline():
     # issue 19: what holds an isolated lab back (eval validity, investors' patience and
     # funding) and the model's new assumptions (money and compute as stocks, scale in
-    # learning) are varied, beside transfer, data per type and the task tails
+    # learning, what integrating a model costs a firm) are varied, beside transfer, data
+    # per type and the task tails
     varied = set(load_study(ROOT / "studies" / "what_decides.toml").parameters)
     deciding = {
         "verticals.*.eval_validity",
@@ -582,6 +583,10 @@ def test_the_uncertainty_study_varies_every_assumption_that_decides_a_headline()
         "capability.generalization",
         "verticals.*.type_data_scale",
         "verticals.*.task_tail",
+        "verticals.*.integration.firm_cost",
+        "verticals.*.integration.employee_cost",
+        "verticals.*.integration.friction",
+        "market.light_share",
     }
     assert deciding <= varied, deciding - varied
 
