@@ -179,14 +179,19 @@ def test_a_broad_labs_funding_follows_its_revenue_after_patience():
 
 
 def test_dearer_rl_environments_lower_the_isolated_labs_capability():
+    # environments 50 times dearer: 402 built instead of 2e7, and mean capability since
+    # 2025 0.0014 lower (0.1175 -> 0.1161; software 0.0085, the rest 0.0002-0.0015).
+    # Small where the lab's real data is thin: grounding caps each environment's worth
+    # at the real episodes of its type (docs/calibration.md)
     cheap = simulated("datacenter_of_geniuses")
     dear = simulated(
         "datacenter_of_geniuses", (("labs.geniuses.environments.cost", 0.08 * 50_000),)
     )
     verticals = [*NON_TEXT, "software", "ai_research", "management"]
-    assert mean_capability(dear, "geniuses", verticals, 2025.0) < mean_capability(
-        cheap, "geniuses", verticals, 2025.0
+    lost = mean_capability(cheap, "geniuses", verticals, 2025.0) - mean_capability(
+        dear, "geniuses", verticals, 2025.0
     )
+    assert 0.001 < lost < 0.005
     built = [series(r, "geniuses")["environments"].max() for r in (cheap, dear)]
     assert built[1] < built[0] / 1000
 
