@@ -97,6 +97,29 @@ def _horizon(
     )
 
 
+def _gap(
+    source_name: str,
+    time: float,
+    ratio: float,
+    source: str,
+    factor: float = 1.0,
+    interval: tuple[float, float] | None = None,
+) -> Observation:
+    """Software's benchmark score over its real capability: within ``factor`` or ``interval``."""
+    low, high = interval or (ratio / factor, ratio * factor)
+    return Observation(
+        f"software benchmark / real capability ({source_name})",
+        "gap",
+        time,
+        ratio,
+        low,
+        high,
+        source,
+        "fit" if time < FIT_UNTIL else "held out",
+        ("software",),
+    )
+
+
 NATIONAL, SECTOR = 1.25, 1.5
 BTOS = "Census BTOS"
 PROFESSIONAL = ("legal", "finance")
@@ -210,27 +233,19 @@ OBSERVATIONS = (
     _horizon("GPT-5", 2025.6, 203.01),
     _horizon("Claude Opus 4.5", 2025.9, 292.99),
     _horizon("Claude Opus 4.6", 2026.1, 718.81, (316.7, 3633.8)),
-    Observation(
-        "software benchmark / real capability (SWE-bench+)",
-        "gap",
+    _gap(
+        "SWE-bench+",
         2024.3,
         0.1247 / 0.0397,
-        0.1247 / 0.0397 / 1.5,
-        0.1247 / 0.0397 * 1.5,
         "SWE-Bench+ (Aleithan et al. 2024): SWE-agent + GPT-4 resolves 12.47%, 3.97% without "
         "solution leakage or weak tests",
-        "fit",
-        ("software",),
+        factor=1.5,
     ),
-    Observation(
-        "software benchmark / real capability (METR)",
-        "gap",
+    _gap(
+        "METR",
         2026.2,
         0.72 / 0.48,
-        (0.48 + 0.242 - 2 * 0.027) / 0.48,
-        (0.48 + 0.242 + 2 * 0.027) / 0.48,
         "METR 2026: graders accept ~72% of agent PRs, maintainers ~48% (SE 2.7 points)",
-        "held out",
-        ("software",),
+        interval=((0.48 + 0.242 - 2 * 0.027) / 0.48, (0.48 + 0.242 + 2 * 0.027) / 0.48),
     ),
 )
