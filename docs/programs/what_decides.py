@@ -35,6 +35,7 @@ from econsim.experiments.runner import run_plan
 from econsim.experiments.sensitivity import indices
 from econsim.experiments.store import PART, partition
 from econsim.experiments.study import load_study, plan_arms, plan_study
+from econsim.model.economy import investment_bound
 from econsim.results.metrics import leading_capability
 from econsim.scenario import Scenario, load_scenario
 
@@ -170,8 +171,8 @@ def _capability_at(runs: pl.DataFrame, root: Path, vertical: str, time: float) -
 def money_within_bounds(runs: pl.DataFrame, root: Path) -> pl.DataFrame:
     """Per arm: each lab's funding and spending against the bound, and funding cliffs.
 
-    The bound is ``ai_investment_share`` (the run's own) of world investment, growing
-    at ``investment_growth`` from the start; a cliff is funding below half of what it
+    The bound is the model's ``investment_bound`` at the run's own
+    ``ai_investment_share``; a cliff is funding below half of what it
     was a year earlier while the lab's revenue (every vertical) grew.
     """
     base = plan_study(load_study(STUDY)).bases["base"]
@@ -185,10 +186,13 @@ def money_within_bounds(runs: pl.DataFrame, root: Path) -> pl.DataFrame:
             .agg(pl.col("funding", "compute_spending").first(), pl.col("revenue").sum())
             .sort("lab", "time")
         )
-        growth = (economy.investment_growth * (pl.col("time") - base.start)).exp()
-        bound = invested * economy.world_investment * growth
+        bound = [
+            investment_bound(t - base.start, economy.world_investment,
+                             economy.investment_growth, invested)
+            for t in books["time"]
+        ]  # fmt: skip
         earlier = pl.col("funding", "revenue").shift(year).over("lab").name.suffix(" before")
-        books = books.with_columns(bound.alias("bound"), earlier)
+        books = books.with_columns(pl.Series("bound", bound), earlier)
         cliff = (pl.col("funding") < 0.5 * pl.col("funding before")) & (
             pl.col("revenue") > pl.col("revenue before")
         )
