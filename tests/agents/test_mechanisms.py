@@ -484,6 +484,31 @@ def test_deployment_speeds_up_the_decay_of_practice_data_by_the_drift_feedback()
     assert adoption[-1] > 0.5
 
 
+def test_drift_feedback_leaves_a_widely_deployed_model_less_capable():
+    # the same market with the feedback off and on: every firm's gate is open either way
+    # (integration is free), so adoption follows one path and the only difference is the
+    # faster decay. The stock left after four years is exp(-δ·feedback·∫adoption) of the
+    # other, and the model trained on it is less than half as capable (0.23 -> 0.10, seed 3)
+    extra = (
+        ("verticals.market.drift", 0.3),
+        ("verticals.market.consent", 0.0),
+        ("verticals.market.type_data_scale", 1e11),  # the corpus is 10 K: skill mid-curve
+    )
+    off, on = (
+        series(simulated("bass", (*BASS, *extra, ("capability.drift_feedback", feedback))),
+               "lab", "market")
+        for feedback in (0.0, 2.0)
+    )  # fmt: skip
+    adoption = off["adoption"].to_numpy()
+    assert np.array_equal(adoption, on["adoption"].to_numpy())
+    exposure = float(adoption[:-1] @ np.diff(off["time"].to_numpy()))
+    kept = on["practice_data"][-1] / off["practice_data"][-1]
+    assert kept == pytest.approx(math.exp(-0.3 * 2.0 * exposure), rel=1e-9)
+    assert kept < 0.2
+    assert on["capability"][-1] < 0.5 * off["capability"][-1]
+    assert off["capability"][-1] > 0.2
+
+
 def test_the_firms_a_lab_runs_itself_send_it_their_episodes_in_full():
     firms, healthcare = 2e4, "healthcare"
     overrides = {
