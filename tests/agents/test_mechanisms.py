@@ -467,20 +467,19 @@ def test_a_lab_pays_its_data_licences_out_of_its_compute_budget():
     assert paying.height >= 2 * 4 * 2  # two labs, two years or more, quarterly
 
 
+# no inflow of practice data (no consent, no internal use): the stock only decays
+DRIFT, FEEDBACK = 0.3, 2.0
+DECAYING = (*BASS, ("verticals.market.drift", DRIFT), ("verticals.market.consent", 0.0))
+
+
 def test_deployment_speeds_up_the_decay_of_practice_data_by_the_drift_feedback():
-    # no inflow of practice data (no consent, no internal use): the stock decays over each
-    # step at δ·(1 + feedback × adoption at the step's start)
-    extra = (
-        ("verticals.market.drift", 0.3),
-        ("verticals.market.consent", 0.0),
-        ("capability.drift_feedback", 2.0),
-    )
-    results = simulated("bass", (*BASS, *extra))
+    # over each step at δ·(1 + feedback × adoption at the step's start)
+    results = simulated("bass", (*DECAYING, ("capability.drift_feedback", FEEDBACK)))
     rows = series(results, "lab", "market")
     stock, adoption = rows["practice_data"].to_numpy(), rows["adoption"].to_numpy()
     dt = np.diff(rows["time"].to_numpy())
     rate = -np.log(stock[1:] / stock[:-1]) / dt
-    assert rate == pytest.approx(0.3 * (1 + 2.0 * adoption[:-1]), rel=1e-9)
+    assert rate == pytest.approx(DRIFT * (1 + FEEDBACK * adoption[:-1]), rel=1e-9)
     assert adoption[-1] > 0.5
 
 
@@ -489,21 +488,17 @@ def test_drift_feedback_leaves_a_widely_deployed_model_less_capable():
     # (integration is free), so adoption follows one path and the only difference is the
     # faster decay. The stock left after four years is exp(-δ·feedback·∫adoption) of the
     # other, and the model trained on it is less than half as capable (0.23 -> 0.10, seed 3)
-    extra = (
-        ("verticals.market.drift", 0.3),
-        ("verticals.market.consent", 0.0),
-        ("verticals.market.type_data_scale", 1e11),  # the corpus is 10 K: skill mid-curve
-    )
+    mid_curve = ("verticals.market.type_data_scale", 1e11)  # the corpus is 10 K
     off, on = (
-        series(simulated("bass", (*BASS, *extra, ("capability.drift_feedback", feedback))),
+        series(simulated("bass", (*DECAYING, mid_curve, ("capability.drift_feedback", f))),
                "lab", "market")
-        for feedback in (0.0, 2.0)
+        for f in (0.0, FEEDBACK)
     )  # fmt: skip
     adoption = off["adoption"].to_numpy()
     assert np.array_equal(adoption, on["adoption"].to_numpy())
     exposure = float(adoption[:-1] @ np.diff(off["time"].to_numpy()))
     kept = on["practice_data"][-1] / off["practice_data"][-1]
-    assert kept == pytest.approx(math.exp(-0.3 * 2.0 * exposure), rel=1e-9)
+    assert kept == pytest.approx(math.exp(-DRIFT * FEEDBACK * exposure), rel=1e-9)
     assert kept < 0.2
     assert on["capability"][-1] < 0.5 * off["capability"][-1]
     assert off["capability"][-1] > 0.2
