@@ -114,8 +114,8 @@ class Trainer:
     def assess(self, data: TrainingData, terms: Learning, released: float) -> ReleasedModel:
         """The model trained on ``data``."""
         episodes = self.episodes(data, terms)
-        real = self.doing(data, episodes, data.real_efficiency, terms)
-        doing = self.doing(data, episodes, np.full(real.size, data.efficiency), terms)
+        full = np.full(data.real_efficiency.size, data.efficiency)
+        real, doing = self.doing(data, episodes, np.stack([data.real_efficiency, full]), terms)
         talk = capability(
             self.tasks,
             terms.corpus_descriptive,
@@ -150,7 +150,10 @@ class Trainer:
         efficiency: FloatArray,
         terms: Learning,
     ) -> FloatArray:
-        """Doing capability per vertical at the given efficiencies, times the model's scale."""
+        """Doing capability per vertical at the given efficiencies, times the model's scale.
+
+        ``efficiency`` may hold a row per model trained on ``data``: a row each comes back.
+        """
         return capability(
             self.tasks,
             episodes,

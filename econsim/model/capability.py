@@ -20,9 +20,21 @@ def learning_curve(data: ArrayLike, scale: ArrayLike, slope: ArrayLike) -> Array
     """
     data = np.asarray(data, float)
     with np.errstate(divide="ignore"):
-        log_odds = np.asarray(slope, float) * (np.log(data) - np.log(np.asarray(scale, float)))
-    skill = 0.5 * (1.0 + np.tanh(0.5 * log_odds))  # a logistic that cannot overflow
-    return np.asarray(np.where(data > 0, skill, 0.0), float)
+        log_ratio = np.log(data) - np.log(np.asarray(scale, float))
+    return np.asarray(np.where(data > 0, skill_at_log(log_ratio, slope), 0.0), float)
+
+
+def skill_at_log(log_ratio: Array, slope: ArrayLike) -> Array:
+    """The learning curve as a function of ``ln(x / K)``: a logistic that cannot overflow.
+
+    ``0.5·(1 + tanh(α/2 · ln(x/K)))``, computed in place on one new array (it runs
+    over every node of every task bucket at each release).
+    """
+    skill = np.asarray(np.multiply(log_ratio, 0.5 * np.asarray(slope, float)))
+    np.tanh(skill, out=skill)
+    skill += 1.0
+    skill *= 0.5
+    return skill
 
 
 def grounded_synthetic(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from econsim.model.capability import learning_curve
+from econsim.model.capability import skill_at_log
 
 Array = NDArray[np.float64]
 
@@ -37,6 +37,8 @@ _RARE = 1e-6  # below this mean count only one episode matters
 # of means that the tail left out is below 1e-15; above 100 a normal approximation.
 _TIERS = ((0.1, 10), (1.0, 20), (10.0, 45), (100.0, 220))
 _COUNTS = np.arange(1, 221, dtype=float)
+_LOG_COUNTS = np.log(_COUNTS)
+_NONE = np.zeros((1, 1))  # no synthetic data
 _LOG_FACTORIAL = np.array([math.lgamma(n + 1) for n in _COUNTS])
 
 
@@ -105,6 +107,54 @@ def coverage(mix: TaskMix, episodes: ArrayLike) -> Array:
     return np.asarray((mix.mass * -np.expm1(-mean)).sum(axis=1), float)
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """Some elements' Poisson counts ``n ≥ 1`` as weighted nodes: ``E[f(n)] ≈ Σ weight·f(n)``.
+
+    ``picked`` are the elements' flat indices; ``n``, ``log_n`` and ``weight`` are 2-d
+    with a row per picked element, or 1-d and shared by all.
+    """
+
+    picked: NDArray[np.intp]
+    n: Array
+    log_n: Array
+    weight: Array
+
+    def among(self, chosen: NDArray[np.bool_]) -> _Counts:
+        """The same nodes for the picked elements that ``chosen`` (by flat index) keeps."""
+        keep = chosen[self.picked]
+
+        def rows(a: Array) -> Array:
+            return a[keep] if a.ndim == 2 else a
+
+        return _Counts(self.picked[keep], rows(self.n), rows(self.log_n), rows(self.weight))
+
+
+def poisson_counts(mean: Array) -> list[_Counts]:
+    """Nodes of ``n ~ Poisson(mean)`` for each positive element of the flat ``mean``.
+
+    A mean of 0 has no node: its count is 0 and its skill 0 whatever the efficiency.
+    """
+    groups = []
+    rare = np.flatnonzero((mean > 0) & (mean < _RARE))
+    if rare.size:  # P(n = 1) ≈ mean
+        groups.append(_Counts(rare, _COUNTS[:1], _LOG_COUNTS[:1], mean[rare, None]))
+    lower = _RARE
+    for upper, counts in _TIERS:
+        some = np.flatnonzero((mean >= lower) & (mean <= upper))
+        lower = np.nextafter(upper, np.inf)
+        if some.size:
+            lam, n = mean[some, None], _COUNTS[:counts]
+            pmf = np.exp(n * np.log(lam) - lam - _LOG_FACTORIAL[:counts])
+            groups.append(_Counts(some, n, _LOG_COUNTS[:counts], pmf))
+    many = np.flatnonzero(mean > _TIERS[-1][0])
+    if many.size:
+        lam = mean[many, None]
+        n = lam + np.sqrt(lam) * _GH_X  # n > 100 - 4.4·10 > 0
+        groups.append(_Counts(many, n, np.log(n), _GH_W))
+    return groups
+
+
 def expected_skill(
     mean: ArrayLike,
     efficiency: ArrayLike,
@@ -122,33 +172,44 @@ def expected_skill(
     arrays = np.broadcast_arrays(
         *(np.asarray(a, float) for a in (mean, efficiency, scale, slope, synthetic, worth))
     )
-    shape = arrays[0].shape
-    mean, efficiency, scale, slope, synthetic, worth = (a.ravel() for a in arrays)
-    out = np.zeros(mean.size)
+    mean_, efficiency_, scale_, slope_, synthetic_, worth_ = (a.reshape(1, -1) for a in arrays)
+    skill = _expected_skill(
+        poisson_counts(mean_[0]), efficiency_, scale_, slope_, synthetic_, worth_, grounding
+    )
+    return np.asarray(skill[0].reshape(arrays[0].shape), float)
 
-    plain = grounding == 0.0 or not np.any((worth != 0.0) & (synthetic != 0.0))
 
-    def skill(pick: NDArray[np.bool_], n: Array) -> Array:
-        """Skill on the picked types after ``n ≥ 1`` real episodes, shape (picked, counts)."""
-        if not plain:  # else every type's synthetic term is 0
-            n = n + worth[pick, None] * np.minimum(synthetic[pick, None], grounding * n)
-        return learning_curve(efficiency[pick, None] * n, scale[pick, None], slope[pick, None])
+def _expected_skill(
+    counts: list[_Counts],
+    efficiency: Array,
+    scale: Array,
+    slope: Array,
+    synthetic: Array,
+    worth: Array,
+    grounding: float,
+) -> Array:
+    """Expected skill per element (last axis) for each row of ``efficiency``.
 
-    rare = (mean > 0) & (mean < _RARE)
-    out[rare] = mean[rare] * skill(rare, np.ones((rare.sum(), 1)))[:, 0]  # P(n = 1) ≈ mean
-    lower = _RARE
-    for upper, counts in _TIERS:
-        some = (mean >= lower) & (mean <= upper)
-        lower = np.nextafter(upper, np.inf)
-        if some.any():
-            lam, n = mean[some, None], _COUNTS[:counts]
-            pmf = np.exp(n * np.log(lam) - lam - _LOG_FACTORIAL[:counts])
-            out[some] = (pmf * skill(some, np.broadcast_to(n, pmf.shape))).sum(axis=1)
-    many = mean > _TIERS[-1][0]
-    if many.any():
-        lam = mean[many, None]
-        out[many] = skill(many, lam + np.sqrt(lam) * _GH_X) @ _GH_W  # n > 100 - 4.4·10 > 0
-    return out.reshape(shape)
+    The parameters broadcast to (rows, elements); the counts are shared by every row,
+    so models that differ only in efficiency share the Poisson weights. The skill
+    ``L(A·x)`` is read at ``ln(A/K) + ln x``, and ``ln x`` is the count's log plus
+    ``ln(1 + worth·κ)`` wherever the grounding cap binds (``κ·n ≤ S``): no log over the
+    nodes but where a type's synthetic data run out.
+    """
+    out = np.zeros(np.broadcast_shapes(efficiency.shape, scale.shape, slope.shape))
+    with np.errstate(divide="ignore"):
+        base = np.log(efficiency) - np.log(scale)
+    scaled = grounding != 0.0 and np.any((worth != 0.0) & (synthetic != 0.0))
+    capped = base + np.log1p(worth * grounding) if scaled else base
+    for c in counts:
+        p = c.picked
+        if not scaled or np.all(grounding * np.max(c.n, axis=-1) <= synthetic[:, p]):
+            log_ratio = np.add(capped[:, p, None], c.log_n)
+        else:  # n + worth·min(S, κn), over the nodes
+            n = c.n + worth[:, p, None] * np.minimum(synthetic[:, p, None], grounding * c.n)
+            log_ratio = np.log(n) + base[:, p, None]
+        out[:, p] = (c.weight * skill_at_log(log_ratio, slope[:, p, None])).sum(axis=-1)
+    return out
 
 
 def capability(
@@ -167,21 +228,38 @@ def capability(
     ``episodes``, ``efficiency``, ``scale``, ``slope``, ``synthetic`` (episodes from RL
     environments), ``environments`` and ``worth`` are per vertical. Environments
     target the most popular types first, one type each, and share the synthetic
-    episodes evenly.
+    episodes evenly. ``efficiency`` may hold one row per model (models, verticals):
+    models trained on the same data then share the Poisson weights, and the result
+    has a row per model.
     """
+    verticals, nodes = mix.types.shape
 
     def column(value: ArrayLike) -> Array:
-        return np.broadcast_to(np.asarray(value, float), (mix.types.shape[0],))[:, None]
+        return np.broadcast_to(np.asarray(value, float), (verticals,))[:, None]
 
-    mean = column(episodes) * mix.popularity
-    per_vertical = column(efficiency), column(scale), column(slope)
-    plain = expected_skill(mean, *per_vertical)
+    def on_nodes(value: ArrayLike) -> Array:
+        """A value per vertical (or rows of them) on each of the vertical's nodes, flat."""
+        rows = np.broadcast_to(np.asarray(value, float), (*np.shape(value)[:-1], verticals))
+        return np.repeat(rows.reshape(-1, verticals), nodes, axis=1)
+
+    counts = poisson_counts((column(episodes) * mix.popularity).ravel())
+    terms = on_nodes(efficiency), on_nodes(scale), on_nodes(slope)
     envs, stock = column(environments), column(synthetic)
-    if np.any((envs > 0) & (stock > 0)):
-        # ranks [1/2, E + 1/2) have an environment each: the share of each node's bucket
+    if not np.any((envs > 0) & (stock > 0)):
+        skill = _expected_skill(counts, *terms, _NONE, _NONE, 0.0)
+    else:
+        # ranks [1/2, E + 1/2) have an environment each: the share of each node's bucket;
+        # each side is computed only on the nodes where it has a share
         span = np.maximum(mix.last - mix.first, 1e-12)
-        covered = np.clip((envs + 0.5 - mix.first) / span, 0.0, 1.0)
+        covered = np.clip((envs + 0.5 - mix.first) / span, 0.0, 1.0).ravel()
         per_type = np.divide(stock, envs, out=np.zeros_like(stock), where=envs > 0)
-        rich = expected_skill(mean, *per_vertical, per_type, column(worth), grounding)
-        plain = plain + covered * (rich - plain)
-    return np.asarray((mix.mass * plain).sum(axis=1), float)
+        synthetic_terms = on_nodes(per_type[:, 0]), on_nodes(worth)
+        plain = _expected_skill(_among(counts, covered < 1), *terms, _NONE, _NONE, 0.0)
+        rich = _expected_skill(_among(counts, covered > 0), *terms, *synthetic_terms, grounding)
+        skill = plain + covered * (rich - plain)
+    by_model = np.asarray((mix.mass * skill.reshape(-1, verticals, nodes)).sum(axis=-1), float)
+    return by_model if np.ndim(efficiency) > 1 else by_model[0]
+
+
+def _among(counts: list[_Counts], chosen: NDArray[np.bool_]) -> list[_Counts]:
+    return [c.among(chosen) for c in counts]

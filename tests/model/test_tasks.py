@@ -108,6 +108,35 @@ def test_capability_matches_the_exact_sum_with_environments_on_the_most_popular_
     assert got[0] > plain
 
 
+def test_models_that_differ_only_in_efficiency_are_assessed_together_each_as_if_alone():
+    # rows of efficiency share the Poisson weights of one set of episodes; each model
+    # and vertical is the exact sum over every type at its own efficiency, with the
+    # grounding cap binding on the rarer types and not on the most popular ones
+    types, tails, episodes = (200, 100), (1.0, 0.8), (3e4, 2e3)
+    synthetic, envs, worth = (8e4, 5e3), (120, 10), (0.3, 0.6)
+    efficiency = np.array([[4.0, 2.0], [9.0, 0.5]])  # (models, verticals)
+    mix = task_mix(types, tails)
+    got = capability(mix, episodes, efficiency, 100.0, 0.5, synthetic, envs, worth, 1.0)
+    assert got.shape == (2, 2)
+    for model in range(2):
+        for v in range(2):
+            w, per_type = exact_popularity(types[v], tails[v]), synthetic[v] / envs[v]
+            exact = sum(
+                w[k]
+                * exact_skill(
+                    episodes[v] * w[k],
+                    efficiency[model, v],
+                    100.0,
+                    0.5,
+                    per_type if k < envs[v] else 0.0,
+                    worth[v],
+                    1.0,
+                )
+                for k in range(types[v])
+            )
+            assert got[model, v] == pytest.approx(exact, abs=1e-4)
+
+
 def test_verticals_are_rows_of_their_own_mix():
     mix = task_mix([100, 200_000], [1.2, 0.9])
     both = coverage(mix, [1e3, 1e5])
