@@ -347,6 +347,7 @@ class Range:
         return st.one_of(options)
 
 
+@cache  # a walk of the schema's types, asked for the same paths in every example
 def range_at(path: KeyPath) -> Range | None:
     """The schema's range for the number at ``path`` (None: not a number in the schema)."""
     kind: Any = Scenario
@@ -949,17 +950,58 @@ def documented_range(unit: str, start: float, end: float) -> tuple[float, float]
     return 0.0, math.inf
 
 
-def outside(frame: pl.DataFrame, column: str, low: float, high: float) -> pl.DataFrame:
-    """Rows whose finite ``column`` lies outside [low, high], beyond rounding."""
+def outside(column: str, low: float, high: float, rows: pl.Expr) -> pl.Expr:
+    """The ``rows`` whose finite ``column`` lies outside [low, high], beyond rounding."""
     col = pl.col(column)
-    scale = [1.0, *(abs(b) for b in (low, high) if math.isfinite(b))]
-    scale.append(frame.filter(col.is_finite())[column].abs().max() or 0.0)
-    slack = 1e-9 * max(scale)  # rounding, in sums that add and take away
-    return frame.filter(col.is_finite() & ((col < low - slack) | (col > high + slack)))
+    largest = col.filter(rows & col.is_finite()).abs().max().fill_null(0.0)
+    ends = [1.0, *(abs(b) for b in (low, high) if math.isfinite(b))]
+    slack = 1e-9 * pl.max_horizontal(pl.lit(max(ends)), largest)  # rounding in sums
+    return rows & col.is_finite() & ((col < low - slack) | (col > high + slack))
+
+
+def table_checks(
+    table: str, frame: pl.DataFrame, start: float, end: float
+) -> list[tuple[str, pl.Expr]]:
+    """What must hold of a table, as (problem, rows that show it) for every check."""
+    allowed = nullable(table)
+    checks = []
+    for column, dtype in frame.schema.items():
+        col = pl.col(column)
+        stray = col.is_null() & ~allowed.get(column, pl.lit(False))
+        checks.append(
+            (
+                f"{table}.{column}: {{n}} nulls where the README allows none "
+                "(a NaN written as null?)",
+                stray,
+            )
+        )
+        if dtype.is_float():
+            checks.append(
+                (f"{table}.{column}: {{n}} NaN or infinite", col.is_nan() | col.is_infinite())
+            )
+    ranges: list[tuple[str, pl.Expr, str]] = [("time", pl.lit(True), "year")]
+    if table == "timeseries":
+        ranges = [(c, pl.lit(True), unit) for c, unit in units("timeseries").items()]
+    if table == "summary":
+        ranges = [("value", pl.col("metric") == m, unit) for m, unit in METRIC_UNITS.items()]
+    for column, rows, unit in ranges:
+        low, high = documented_range(unit, start, end)
+        if column in frame.columns:
+            checks.append(
+                (
+                    f"{table}.{column}: {{n}} values outside [{low:g}, {high:g}] ({unit})",
+                    outside(column, low, high, rows),
+                )
+            )
+    return checks
 
 
 def output_problems(out: Path) -> list[str]:
-    """What is wrong with a run's folder: NaN, inf, stray nulls, numbers out of range."""
+    """What is wrong with a run's folder: NaN, inf, stray nulls, numbers out of range.
+
+    Each table is read once, and every check counted in one pass over it; an example
+    row is looked for only where a check fails.
+    """
     names = ("timeseries.parquet", "events.parquet", "summary.parquet", "manifest.json")
     if not out.is_dir() or sorted(p.name for p in out.iterdir()) != sorted(names):
         found = sorted(p.name for p in out.iterdir()) if out.is_dir() else "no folder"
@@ -977,39 +1019,12 @@ def output_problems(out: Path) -> list[str]:
     start, end = scenario["start"], scenario["start"] + scenario["horizon"]
     for table in ("timeseries", "events", "summary"):
         frame = pl.read_parquet(out / f"{table}.parquet")
-        allowed = nullable(table)
-        for column in frame.columns:
-            values, col = frame[column], pl.col(column)
-            if values.null_count():
-                stray = frame.filter(col.is_null() & ~allowed.get(column, pl.lit(False)))
-                if stray.height:
-                    problems.append(
-                        f"{table}.{column}: {stray.height} nulls where the README allows none "
-                        f"(a NaN written as null?), e.g. {stray.row(0, named=True)}"
-                    )
-            if not values.dtype.is_float():
-                continue
-            nans = frame.filter(col.is_nan() | col.is_infinite())
-            if nans.height:
-                problems.append(
-                    f"{table}.{column}: {nans.height} NaN or infinite, "
-                    f"e.g. {nans.row(0, named=True)}"
-                )
-        ranges: list[tuple[str, pl.DataFrame, str]] = [("time", frame, "year")]
-        if table == "timeseries":
-            ranges = [(c, frame, unit) for c, unit in units("timeseries").items()]
-        if table == "summary":
-            ranges = [
-                ("value", frame.filter(pl.col("metric") == metric), unit)
-                for metric, unit in METRIC_UNITS.items()
-            ]
-        for column, rows, unit in ranges:
-            low, high = documented_range(unit, start, end)
-            if column in rows.columns and (wrong := outside(rows, column, low, high)).height:
-                problems.append(
-                    f"{table}.{column}: {wrong.height} values outside [{low:g}, {high:g}] "
-                    f"({unit}), e.g. {wrong.row(0, named=True)}"
-                )
+        checks = table_checks(table, frame, start, end)
+        counts = frame.select(rows.sum().alias(str(i)) for i, (_, rows) in enumerate(checks))
+        for (problem, rows), n in zip(checks, counts.row(0), strict=True):
+            if n:
+                example = frame.filter(rows).row(0, named=True)
+                problems.append(f"{problem.replace('{n}', str(n))}, e.g. {example}")
     return problems
 
 
