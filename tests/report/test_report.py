@@ -56,8 +56,11 @@ def test_plot_draws_fan_charts_and_differences_for_a_study(study_folder, tmp_pat
 
 def test_the_cli_plots_and_reports(run_folder, tmp_path):
     runner = CliRunner()
-    result = runner.invoke(main, ["plot", str(run_folder), "--out", str(tmp_path / "f")])
+    # one format: drawing every figure in each is the test above's
+    plot = ["plot", str(run_folder), "--out", str(tmp_path / "f"), "--format", "svg"]
+    result = runner.invoke(main, plot)
     assert result.exit_code == 0, result.output
+    assert {p.suffix for p in (tmp_path / "f").iterdir()} == {".svg"}
     assert (tmp_path / "f" / "breadth.svg").exists()
     result = runner.invoke(main, ["report", str(run_folder), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
