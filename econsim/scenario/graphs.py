@@ -10,11 +10,12 @@ firm's node id so that per-firm results join back to the user's graph.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import stat
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -80,33 +81,84 @@ def network_from_graph(graph: Any, verticals: Sequence[str]) -> Network:
     """The firms and ties of a networkx graph whose nodes carry ``vertical`` (and ``size``).
 
     Raises ValueError naming the first node that lacks a known vertical or has a size
-    that is not a positive number.
+    that is not a positive number. Nodes and edges are read through networkx's views
+    once each; the rest (grouping, renumbering, the digest) is done on arrays.
     """
-    order = {name: i for i, name in enumerate(verticals)}
-    rows = []
-    for position, (node, attributes) in enumerate(graph.nodes(data=True)):
-        vertical = attributes.get("vertical")
-        if vertical not in order:
-            known = ", ".join(verticals)
-            raise ValueError(f"node {node!r}: vertical {vertical!r} is not one of {known}")
-        rows.append((order[vertical], position, node, _size(node, attributes.get("size"))))
-    if not rows:
+    nodes = list(graph.nodes)
+    if not nodes:
         raise ValueError("the graph has no nodes")
-    rows.sort(key=lambda row: (row[0], row[1]))
-    nodes = tuple(row[2] for row in rows)
-    firm = {node: i for i, node in enumerate(nodes)}
-    pairs = np.array([(firm[a], firm[b]) for a, b in graph.edges()], dtype=np.int64).reshape(-1, 2)
-    counts = np.bincount([row[0] for row in rows], minlength=len(verticals)).astype(np.int64)
-    given = [row[3] for row in rows]
-    if any(size is not None for size in given) and any(size is None for size in given):
+    order = {name: i for i, name in enumerate(verticals)}
+    named = list(map(itemgetter(1), graph.nodes(data="vertical")))
+    codes = np.fromiter(map(order.get, named, repeat(-1)), dtype=np.int64, count=len(nodes))
+    if (unknown := np.flatnonzero(codes < 0)).size:
+        node, vertical = nodes[unknown[0]], named[unknown[0]]
+        known = ", ".join(verticals)
+        raise ValueError(f"node {node!r}: vertical {vertical!r} is not one of {known}")
+    sizes = _sizes(nodes, list(map(itemgetter(1), graph.nodes(data="size"))))
+    # firms: the nodes sorted by vertical, in the graph's order within a vertical
+    by_vertical = np.argsort(codes, kind="stable")
+    firm_of_node = np.empty(len(nodes), dtype=np.int64)
+    firm_of_node[by_vertical] = np.arange(len(nodes))
+    pairs = firm_of_node[_edges(graph, nodes)]
+    firms = tuple(map(nodes.__getitem__, by_vertical.tolist()))
+    counts = np.bincount(codes, minlength=len(verticals)).astype(np.int64)
+    if sizes is not None:
+        sizes = sizes[by_vertical]
+    digest = hashlib.sha256(repr(firms).encode())
+    for part in (counts, pairs, sizes if sizes is not None else np.empty(0)):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    return Network(digest.hexdigest(), pairs, firms, counts, sizes)
+
+
+def _edges(graph: Any, nodes: list[Hashable]) -> NDArray[np.int64]:
+    """The graph's edges as pairs of node positions, as ``graph.edges()`` lists them.
+
+    Read from the adjacency dicts, whose neighbours numpy takes in one pass; an
+    undirected tie is listed once, from the end that comes first in the adjacency.
+    """
+    numbered = nodes == list(range(len(nodes)))
+    position = {} if numbered else {node: i for i, node in enumerate(nodes)}
+
+    def at(ids: Iterable[Hashable]) -> Iterable[Any]:
+        """Node ids as positions (nodes numbered 0..n-1 in order are their own)."""
+        return ids if numbered else map(position.__getitem__, ids)
+
+    if graph.is_multigraph():  # parallel ties: as networkx lists them
+        count = 2 * graph.number_of_edges()
+        ends = np.fromiter(at(chain.from_iterable(graph.edges())), dtype=np.int64, count=count)
+        return ends.reshape(-1, 2)
+    # three passes over the adjacency, each in C: node, neighbour count, neighbours
+    node, neighbours = itemgetter(0), itemgetter(1)
+    heads = np.fromiter(at(map(node, graph.adjacency())), dtype=np.int64, count=len(nodes))
+    lengths = np.fromiter(map(len, map(neighbours, graph.adjacency())), dtype=np.int64)
+    tails = np.fromiter(
+        at(chain.from_iterable(map(neighbours, graph.adjacency()))),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    sources = np.repeat(heads, lengths)
+    if not graph.is_directed():
+        rank = np.empty(len(nodes), dtype=np.int64)
+        rank[heads] = np.arange(len(nodes))
+        keep = rank[tails] >= rank[sources]
+        sources, tails = sources[keep], tails[keep]
+    return np.stack([sources, tails], axis=1)
+
+
+def _sizes(nodes: list[Hashable], given: list[Any]) -> NDArray[np.float64] | None:
+    """Every node's size as positive finite floats, or None when no node has one."""
+    kinds = set(map(type, given))
+    if kinds == {type(None)}:
+        return None
+    if type(None) in kinds:
         raise ValueError("give every node a size, or none")
-    sizes = None if given[0] is None else np.array(given, dtype=np.float64)
-    digest = hashlib.sha256(
-        json.dumps(
-            [[repr(n) for n in nodes], counts.tolist(), given, pairs.tolist()], default=str
-        ).encode()
-    ).hexdigest()
-    return Network(digest, pairs, nodes, counts, sizes)
+    if kinds <= {int, float, np.float64, np.int64}:  # plain numbers: checked as an array
+        array = np.asarray(given, dtype=np.float64)
+        bad = np.flatnonzero(~((array > 0) & np.isfinite(array)))
+        if bad.size:
+            _size(nodes[bad[0]], given[bad[0]])  # raises, naming the node
+        return array
+    return np.array([_size(node, size) for node, size in zip(nodes, given, strict=True)])
 
 
 def _size(node: Hashable, size: Any) -> float | None:

@@ -212,6 +212,43 @@ def test_a_network_scenario_keeps_its_graph_through_overrides_and_refuses_a_firm
         econsim.load_scenario("baseline", {"graph.kind": "network"})
 
 
+def graph_kinds() -> dict[str, nx.Graph]:
+    """Graphs whose edges networkx lists in orders a renumbering could get wrong."""
+    loops = nx.path_graph(12)
+    loops.add_edges_from([(3, 3), (7, 7)])
+    loops.remove_node(5)
+    loops.add_edge(5, 0)  # re-added last: numbered, but not in order
+    multi = nx.MultiGraph([(0, 1), (0, 1), (1, 2), (2, 2)])
+    return {
+        "numbered": nx.barabasi_albert_graph(300, 3, seed=1),
+        "self-loops, out of order": loops,
+        "named": nx.relabel_nodes(nx.gnm_random_graph(60, 150, seed=2), lambda i: f"firm-{i}"),
+        "tuples": nx.grid_2d_graph(6, 7),
+        "numbered backwards": nx.relabel_nodes(nx.path_graph(20), lambda i: 19 - i),
+        "directed": nx.gnp_random_graph(80, 0.05, seed=3, directed=True),
+        "parallel ties": multi,
+    }
+
+
+@pytest.mark.parametrize("kind", graph_kinds())
+def test_a_graph_s_ties_and_firms_are_networkx_s_own_in_firm_numbers(kind):
+    graph = graph_kinds()[kind]
+    names = econsim.load_scenario("baseline").vertical_names
+    rng = np.random.default_rng(4)
+    for node in graph.nodes:
+        graph.nodes[node].update(vertical=names[rng.integers(3)], size=float(rng.integers(1, 9)))
+    network = econsim.load_scenario("baseline").with_network(graph).graph.network
+    # the oracle: networkx's own listings, each node put in its vertical's block
+    ranked = sorted(graph.nodes, key=lambda n: names.index(graph.nodes[n]["vertical"]))
+    assert network.nodes == tuple(ranked)  # a stable sort: graph order within a vertical
+    firm = {node: i for i, node in enumerate(ranked)}
+    assert network.pairs.tolist() == [[firm[a], firm[b]] for a, b in graph.edges()]
+    assert network.sizes.tolist() == [graph.nodes[n]["size"] for n in ranked]
+    assert network.counts.tolist()[:3] == [
+        sum(graph.nodes[n]["vertical"] == v for n in graph) for v in names[:3]
+    ]
+
+
 @pytest.mark.parametrize(
     ("attributes", "message"),
     [
