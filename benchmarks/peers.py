@@ -8,7 +8,8 @@ and q = 0.38 a year. The peers (``bass_simpy_events.py`` with callbacks, and
 
 Every run is a fresh process, the implementations interleaved within each repeat.
 Each reports set-up plus run, without interpreter start and graph generation (the
-same networkx call for all: econsim's graph build is timed and subtracted). The
+same networkx call for all). econsim takes the graph as a user would, through
+``Scenario.with_network`` (inside the clock, and also reported on its own). The
 medians and ratios are printed as a Markdown table.
 """
 
@@ -24,29 +25,22 @@ from econsim import engine_kind  # what the children import too: they start in t
 
 ECONSIM = """
 import sys, time
+import networkx as nx
 from econsim import Simulation, load_scenario  # imports are not the run's time
-import econsim.world.firms as firms
-graph_seconds = 0.0
-build_graph = firms.build_supply_graph
-def timed_graph(*args, **kwargs):
-    global graph_seconds
-    clock = time.perf_counter()
-    made = build_graph(*args, **kwargs)
-    graph_seconds += time.perf_counter() - clock
-    return made
-firms.build_supply_graph = timed_graph
 n, seed = int(sys.argv[1]), int(sys.argv[2])
-overrides = {"economy.firms": n, "graph.kind": "barabasi_albert", "graph.mean_degree": 6.0,
-             "horizon": 10.0}
 clock = time.perf_counter()
-scenario = load_scenario("bass", overrides)
+graph = nx.barabasi_albert_graph(n, 3, seed=seed)  # the peers' graph, the same call
+nx.set_node_attributes(graph, "market", "vertical")  # every firm in the one vertical
+graph_seconds = time.perf_counter() - clock
+clock = time.perf_counter()
+scenario = load_scenario("bass", {"horizon": 10.0}).with_network(graph)
+network_seconds = time.perf_counter() - clock
 simulation = Simulation(scenario, seed)
-built = time.perf_counter()
 results = simulation.run()
-ran = time.perf_counter()
+seconds = time.perf_counter() - clock
 adopters = int(results.timeseries["deployed"][-1])
-seconds = ran - clock - graph_seconds
-print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f}")
+print(f"adopters={adopters} seconds={seconds:.4f} graph_s={graph_seconds:.4f} "
+      f"network_s={network_seconds:.4f}")
 """
 PEERS = {
     "bass_simpy_events.py": ["--style", "callbacks"],
@@ -85,15 +79,20 @@ def main() -> None:
     for n in args.sizes:
         for repeat in range(args.repeats):
             for name, command in commands(args.peers, n, seed=repeat + 1).items():
-                seconds.setdefault((n, name), []).append(float(run(command)["seconds"]))
+                line = run(command)
+                seconds.setdefault((n, name), []).append(float(line["seconds"]))
+                if "network_s" in line:
+                    seconds.setdefault((n, "with_network"), []).append(float(line["network_s"]))
     names = list(commands(args.peers, 1, 1))
     print(f"econsim engine: {engine_kind()}; medians of {args.repeats}, seconds\n")
-    print("| firms | " + " | ".join(names) + " | econsim / simpy events |")
-    print("|---:|" + "---:|" * (len(names) + 1))
+    header = [*names, "of which with_network", "econsim / simpy events", "econsim / numpy"]
+    print("| firms | " + " | ".join(header) + " |")
+    print("|---:|" + "---:|" * len(header))
     for n in args.sizes:
-        medians = [statistics.median(seconds[n, name]) for name in names]
+        medians = [statistics.median(seconds[n, name]) for name in [*names, "with_network"]]
         cells = " | ".join(f"{m:.2f}" for m in medians)
-        print(f"| {n:,} | {cells} | {medians[0] / medians[1]:.2f} |")
+        ratios = f"{medians[0] / medians[1]:.2f} | {medians[0] / medians[2]:.1f}"
+        print(f"| {n:,} | {cells} | {ratios} |")
 
 
 if __name__ == "__main__":
