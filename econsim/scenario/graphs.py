@@ -81,8 +81,9 @@ def network_from_graph(graph: Any, verticals: Sequence[str]) -> Network:
     """The firms and ties of a networkx graph whose nodes carry ``vertical`` (and ``size``).
 
     Raises ValueError naming the first node that lacks a known vertical or has a size
-    that is not a positive number. Nodes and edges are read through networkx's views
-    once each; the rest (grouping, renumbering, the digest) is done on arrays.
+    that is not a positive number. networkx's views are read in C-level passes (the
+    nodes, their verticals and sizes, the adjacency); grouping, renumbering and the
+    digest are done on arrays.
     """
     nodes = list(graph.nodes)
     if not nodes:
