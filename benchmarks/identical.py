@@ -106,7 +106,8 @@ def far_apart(new: Path, old: Path, rtol: float, atol: float) -> str | None:
         u, v = x.to_numpy(), y.to_numpy()
         if not np.all(np.isclose(u, v, rtol=rtol, atol=atol, equal_nan=True)):
             off = np.abs(u - v)
-            relative = np.nanmax(off / np.abs(v))
+            with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 where both are 0
+                relative = np.nanmax(off / np.abs(v))
             return f"{name}: off by {np.nanmax(off):.2e} (relative {relative:.2e})"
     return None
 
