@@ -112,9 +112,14 @@ def far_apart(new: Path, old: Path, rtol: float, atol: float) -> str | None:
     return None
 
 
-def differences(new: Path, old: Path, rtol: float | None, atol: float) -> list[str]:
-    """``scenario-seed: file`` for every file that differs, is missing, or is too far off."""
-    a, b = digests(new), digests(old)
+def differences(
+    new: Path, old: Path, a: dict[str, dict[str, str]], rtol: float | None, atol: float
+) -> list[str]:
+    """``scenario-seed: file`` for every file that differs, is missing, or is too far off.
+
+    ``a`` holds the digests of ``new``, already taken.
+    """
+    b = digests(old)
     changed = []
     for run in sorted(a.keys() | b.keys()):
         for name in sorted(a.get(run, {}).keys() | b.get(run, {}).keys()):
@@ -139,18 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
         new = runs(ROOT, args.firms, args.seeds, Path(scratch) / "new")
+        ran = digests(new)
         if args.digests:
-            args.digests.write_text(json.dumps(digests(new), indent=1, sort_keys=True) + "\n")
+            args.digests.write_text(json.dumps(ran, indent=1, sort_keys=True) + "\n")
         if not args.base:
-            print(f"{len(digests(new))} runs digested")
+            print(f"{len(ran)} runs digested")
             return 0
         tree = checkout(args.base, Path(scratch))
         try:
             old = runs(tree, args.firms, args.seeds, Path(scratch) / "old")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)])
-        changed = differences(new, old, args.rtol, args.atol)
-        ran = digests(new)
+        changed = differences(new, old, ran, args.rtol, args.atol)
     files = sum(len(v) for v in ran.values())
     how = "bytes" if args.rtol is None else f"rtol {args.rtol:g}, atol {args.atol:g}"
     print(f"{len(ran)} runs, {files} files ({how}): {len(changed)} differ from {args.base}")
