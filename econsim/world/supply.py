@@ -38,7 +38,9 @@ class Adjacency:
     def from_edges(cls, edges: IntArray, firms: int) -> Adjacency:
         """Build from an (m, 2) array of undirected edges; drops loops and repeats."""
         low, high = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
-        keys = np.unique((low * firms + high)[low != high])  # one int per pair, no repeats
+        # one int per pair, sorted, repeats dropped (numpy 2.4's unique hashes first: 40x slower)
+        keys = np.sort((low * firms + high)[low != high])
+        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
         low, high = keys // firms, keys % firms
         # both directions as source·n + target: sorted, they are the rows in order
         arcs = np.sort(np.concatenate([keys, high * firms + low]))
