@@ -200,6 +200,7 @@ class Market:
         weight, width = size_weight(world, terms.size_elasticity), terms.settings.gate_width
         p, q = terms.p.tolist(), terms.q.tolist()
         self.thresholds = thresholds(world, terms)
+        self._threshold = self.thresholds.tolist()  # read per pilot and renewal
         self.race = AdoptionRace(world, weight, width, p, q, self.thresholds)
         self.light = AdoptionRace(world, weight, width, p, q)
         self._integrations = Candidates(
@@ -229,6 +230,7 @@ class Market:
         """Parameters or benchmark scores changed: read them again, every gate anew."""
         self.terms = terms
         self.thresholds = thresholds(self.world, terms)
+        self._threshold = self.thresholds.tolist()
         self.race.set_thresholds(self.thresholds)
         self.update_gates()
 
@@ -247,7 +249,9 @@ class Market:
             if verticals is None or value != previous[0]:  # else no gate moved
                 self.race.refresh(v, value, only_score=verticals is not None)
             if verticals is None or score != previous[1]:
-                self.light.refresh(v, score if terms.settings.light_use else None)
+                self.light.refresh(
+                    v, score if terms.settings.light_use else None, only_score=verticals is not None
+                )
             self._best[v] = best
         self._light_uses.schedule()
         self._schedule_adoption()
@@ -264,7 +268,6 @@ class Market:
         self._contract, self._cooldown = p.contract_years.tolist(), p.cooldown.tolist()
         self._capability = [lab.model.real.tolist() for lab in self.labs]
         self._kept = [1.0 - share for share in p.price_share]  # the firm's share of the value
-        self._threshold = self.thresholds.tolist()
         self._lead_factor = [
             [factor if deployer else 1.0 for deployer in lab.deployer_flags()]
             for lab, factor in zip(self.labs, p.lead_time_factor, strict=True)

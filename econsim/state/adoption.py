@@ -9,7 +9,9 @@ rate that rises with what it sees the models do). One sum tree per vertical hold
 hazards of its idle firms, so the total is a handful of tree totals, a firm is picked
 in O(log n), and an adoption updates only its neighbours. Mean-field (no graph): every
 firm of a vertical has the same ``a``, so the tree holds ``g·m`` and the vertical's
-total is scaled by ``p + q·a``.
+total is scaled by ``p + q·a``. The light-use gate ``P_v`` is one factor for all of a
+vertical's firms, so its trees hold the hazards without it and a new score moves one
+number instead of rebuilding the tree.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class AdoptionRace:
         self._idle = bytearray(b"\x01") * world.firms
         self.idle = np.frombuffer(self._idle, dtype=np.bool_)  # a live view for readers
         self._base: list[float] = [0.0] * world.firms  # s(P - θ) · m, the hazard without p and q
+        self._level = [1.0] * len(self.counts)  # the proportional gate P_v, outside the trees
         self.deployed = [0] * len(self.counts)
         self.trees = [SumTree(np.zeros(n)) for n in self.counts]
         self.graph = world.graph
@@ -78,7 +81,7 @@ class AdoptionRace:
 
     def rate(self, vertical: int) -> float:
         """Hazard that some idle firm of this vertical adopts."""
-        total = self.trees[vertical].total
+        total = self.trees[vertical].total * self._level[vertical]
         if self.graph is not None:
             return total
         share = self.deployed[vertical] / max(self.counts[vertical] - 1, 1)
@@ -107,7 +110,7 @@ class AdoptionRace:
     def gate_weights(self, vertical: int) -> FloatArray:
         """Each firm's gate times its size weight: the hazard without p and q."""
         lo = self.lo[vertical]
-        return np.array(self._base[lo : lo + self.counts[vertical]])
+        return np.array(self._base[lo : lo + self.counts[vertical]]) * self._level[vertical]
 
     # ------------------------------------------------------------ updates
 
@@ -152,21 +155,24 @@ class AdoptionRace:
 
         When ``only_score`` changed (a release), nothing needs doing if every gate was
         open and stays open: the best score was and is above every threshold by the
-        gate's half-width (never so for the proportional gate).
+        gate's half-width; for the proportional gate, only its level moves.
         """
         score = best_score if best_score is not None else -np.inf
         previous, self._score[vertical] = self._score[vertical], score
+        if self.thresholds is None:
+            self._level[vertical] = max(score, 0.0)
+            self._stale.add(vertical)
+            if only_score:
+                return
         # the smallest gap, computed as smooth_step will: at or above the width, z is 1
         narrowest = min(score, previous) - self._highest_threshold[vertical]
         if only_score and narrowest >= self.gate_width:
             return
         lo, n = self.lo[vertical], self.counts[vertical]
         firms = slice(lo, lo + n)
-        if self.thresholds is None:
-            gate = np.full(n, max(score, 0.0))
-        else:
-            gate = smooth_step(score - self.thresholds[firms], self.gate_width)
-        base = gate * self.size_weight[firms]
+        base = self.size_weight[firms]
+        if self.thresholds is not None:
+            base = smooth_step(score - self.thresholds[firms], self.gate_width) * base
         self._base[firms] = base.tolist()
         hazard = base * self.idle[firms]
         if self.graph is not None:

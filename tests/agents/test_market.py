@@ -64,6 +64,22 @@ def test_after_releases_every_gate_is_the_smooth_step_of_the_best_value_on_offer
     assert moved.sum() > 100
 
 
+def test_the_light_use_hazard_is_the_best_score_times_each_idle_firms_bass_rate():
+    # Replayed from the firms' state: P_v · Σ_idle m_f (p_v + q_v · light neighbours / degree)
+    simulation, _ = simulate("baseline", {"economy.firms": 3000, "horizon": 1.5})
+    scenario, world, market = simulation.scenario, simulation.world, simulation.market
+    graph, firms = world.graph, world.firms
+    light = np.frombuffer(market._light, dtype=np.uint8).astype(float)
+    rows = np.repeat(np.arange(firms), graph.degree)
+    share = np.bincount(rows, light[graph.indices], firms) / np.maximum(graph.degree, 1)
+    weights = size_weights(world, scenario.economy.size_elasticity)
+    best = np.array([lab.model.proxy for lab in simulation.labs]).max(axis=0)
+    for v, vertical in enumerate(scenario.verticals.values()):
+        idle = (world.firm_vertical == v) & (light == 0)
+        bass = vertical.p + vertical.q * share[idle]
+        assert market.light.rate(v) == pytest.approx(best[v] * (weights[idle] * bass).sum())
+
+
 def test_a_change_of_p_and_q_reaches_every_idle_firm_on_a_supply_graph():
     # every gate is open (bass): no score moves, only the rates of the firms' hazards.
     # The change falls between two releases (every half year), which refresh gates too.
