@@ -40,7 +40,7 @@ class Adjacency:
         low, high = np.minimum(edges[:, 0], edges[:, 1]), np.maximum(edges[:, 0], edges[:, 1])
         # one int per pair, sorted, repeats dropped (numpy 2.4's unique hashes first: 40x slower)
         keys = np.sort((low * firms + high)[low != high])
-        keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        keys = keys[np.diff(keys, prepend=-1) != 0]  # keys are >= 0: the first is kept
         low, high = keys // firms, keys % firms
         # both directions as source·n + target: sorted, they are the rows in order
         arcs = np.sort(np.concatenate([keys, high * firms + low]))

@@ -126,6 +126,8 @@ def test_the_edge_list_travels_with_its_scenario_and_its_digest_with_the_results
 def test_adjacency_drops_loops_and_repeats():
     graph = Adjacency.from_edges(np.array([[0, 0], [0, 1], [1, 0], [1, 2]]), 3)
     assert graph.degree.tolist() == [1, 2, 1]
+    loops = Adjacency.from_edges(np.array([[1, 1], [2, 2]]), 3)  # nothing left: no ties
+    assert loops.degree.tolist() == [0, 0, 0] and loops.indices.size == 0
 
 
 @pytest.mark.parametrize("seed", [1, 2])
