@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -185,23 +185,37 @@ class StudyError(ValueError):
 
 def load_study(source: str | Path) -> Study:
     """Read and validate a study file, or a bundled study by name (``healthcare_consent``)."""
-    path = find_file(source, "studies")
+    return read_spec(source, "studies", Study, StudyError)
+
+
+Spec = TypeVar("Spec", bound=BaseModel)
+
+
+def read_spec(source: str | Path, kind: str, model: type[Spec], error: type[ValueError]) -> Spec:
+    """A TOML file, or a bundled one of ``kind`` by name, validated as ``model``.
+
+    Every problem is an ``error`` naming the file and the key. A ``scenario`` path
+    is read relative to the file.
+    """
+    path = find_file(source, kind)
     if path is None:
-        raise StudyError(f"{source}: {not_found(source, 'studies')}")
+        raise error(f"{source}: {not_found(source, kind)}")
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise StudyError(f"{path}: cannot read file: {error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise StudyError(f"{path}: malformed TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"{path}: cannot read file: {problem}") from None
+    except tomllib.TOMLDecodeError as problem:
+        raise error(f"{path}: malformed TOML: {problem}") from None
     try:
-        study = Study.model_validate(raw)
-    except ValidationError as error:
-        problems = "\n  ".join(describe_error(e, Study) for e in error.errors())
-        raise StudyError(f"{path}: {problems}") from None
-    if not Path(study.scenario).is_absolute() and (path.parent / study.scenario).is_file():
-        study = study.model_copy(update={"scenario": str(path.parent / study.scenario)})
-    return study
+        spec = model.model_validate(raw)
+    except ValidationError as problem:
+        problems = "\n  ".join(describe_error(e, model) for e in problem.errors())
+        raise error(f"{path}: {problems}") from None
+    scenario = getattr(spec, "scenario", None)
+    beside = path.parent / scenario if isinstance(scenario, str) else None
+    if beside is not None and not Path(str(scenario)).is_absolute() and beside.is_file():
+        spec = spec.model_copy(update={"scenario": str(beside)})
+    return spec
 
 
 # ---------------------------------------------------------------- planning

@@ -28,7 +28,10 @@ MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a page of TOML, not a data file
 
 
 def library_dirs(kind: str = "scenarios") -> list[Path]:
-    """Folders of a bundled library, ``scenarios`` or ``studies`` (installed, then checkout)."""
+    """Folders of a bundled library: ``scenarios``, ``studies`` or ``calibrations``.
+
+    The installed copy first, then the checkout's.
+    """
     here = Path(__file__).resolve().parent.parent  # the econsim package
     return [d for d in (here / f"_{kind}", here.parent / kind) if d.is_dir()]
 
@@ -62,7 +65,7 @@ def not_found(source: str | Path, kind: str = "scenarios") -> str:
     names = bundled(kind)
     hint = difflib.get_close_matches(str(source), names, n=1)
     did_you_mean = f" (did you mean {hint[0]!r}?)" if hint else ""
-    one = {"scenarios": "scenario", "studies": "study"}[kind]
+    one = {"scenarios": "scenario", "studies": "study", "calibrations": "calibration"}[kind]
     listed = ", ".join(names) or "none"
     return f"no such {one} file or bundled {one}{did_you_mean}; bundled: {listed}"
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from econsim.engine import Simulation
 from econsim.experiments.calibration.horizons import horizon_capability
-from econsim.experiments.calibration.measures import compare
+from econsim.experiments.calibration.measures import compare, scaled
 from econsim.experiments.calibration.observations import OBSERVATIONS, Observation
 from econsim.extras import require
 from econsim.model.tasks import capability, task_mix
@@ -134,22 +134,28 @@ def corpora(scenario: Scenario) -> dict[str, float]:
     return overrides
 
 
-def with_values(name: str, values: Mapping[str, float], firms: int = FIT_FIRMS) -> Scenario:
+def with_values(
+    name: str, values: Mapping[str, float], firms: int = FIT_FIRMS, years: float = FIT_YEARS
+) -> Scenario:
     """The scenario with fitted values set and its corpora derived again.
 
-    ``values`` maps the first key of each fitted value to the value.
+    ``values`` maps the first key of each fitted value, or any other scenario key, to
+    the value.
     """
-    overrides = {"economy.firms": firms, "horizon": FIT_YEARS, **settings(name, values)}
+    overrides = {"economy.firms": firms, "horizon": years, **settings(name, values)}
     scenario = load_scenario(name, overrides)
     return scenario.override(corpora(scenario))
 
 
 def settings(name: str, values: Mapping[str, float]) -> dict[str, float]:
-    """The scenario keys that fitted ``values`` set (a relative value, in every vertical).
+    """The scenario keys that ``values`` set (a relative value, in every vertical).
 
-    ``values`` maps the first key of each fitted value to the value.
+    ``values`` maps the first key of each fitted value to the value; any other key is
+    a scenario key set as it is.
     """
-    held, out = current(name), {}
+    held = current(name)
+    fitted_keys = {fitted.keys[0] for fitted in FITTED}
+    out = {key: value for key, value in values.items() if key not in fitted_keys}
     for fitted in FITTED:
         value = values.get(fitted.keys[0])
         if value is None:
@@ -198,9 +204,8 @@ def misfit(
     for row in table.filter((table["role"] == "fit") & (table["kind"] == kind)).iter_rows(
         named=True
     ):
-        scale = _log if row["kind"] == "gap" else _logit
-        half = (scale(row["high"]) - scale(row["low"])) / 2
-        total += ((scale(row["simulated"]) - scale(row["observed"])) / half) ** 2
+        half = (scaled(kind, row["high"]) - scaled(kind, row["low"])) / 2
+        total += ((scaled(kind, row["simulated"]) - scaled(kind, row["observed"])) / half) ** 2
     for fitted in FITTED:
         if fitted.prior is not None and fitted.serves == kind:
             median, factor = fitted.prior
@@ -264,12 +269,3 @@ def fit(
             for f, u in zip(group, np.clip(best.x, 0.0, 1.0), strict=True):
                 values[f.keys[0]] = f.at(float(u))
     return values
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
-
-
-def _log(x: float) -> float:
-    return math.log(max(x, 1e-12))

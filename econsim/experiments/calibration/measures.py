@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -112,3 +113,20 @@ def compare(
     return frame.with_columns(
         pl.col("simulated").is_between(pl.col("low"), pl.col("high")).alias("matched")
     )
+
+
+def scaled(kind: str, value: float) -> float:
+    """A value on the scale residuals are taken on.
+
+    Ratios (the gap) on the log scale, shares and capabilities on the logit scale.
+    """
+    if kind == "gap":
+        return math.log(max(value, 1e-12))
+    p = min(max(value, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def half_width(observation: Observation) -> float:
+    """Half the observation's interval on its residual scale: its own uncertainty."""
+    kind = observation.kind
+    return (scaled(kind, observation.high) - scaled(kind, observation.low)) / 2

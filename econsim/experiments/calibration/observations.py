@@ -30,7 +30,7 @@ Intervals:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from econsim.experiments.calibration.horizons import horizon_capability
 
@@ -249,3 +249,11 @@ OBSERVATIONS = (
         interval=((0.48 + 0.242 - 2 * 0.027) / 0.48, (0.48 + 0.242 + 2 * 0.027) / 0.48),
     ),
 )
+
+
+def with_cutoff(observations: tuple[Observation, ...], cutoff: float) -> tuple[Observation, ...]:
+    """Rows before ``cutoff`` fitted, later ones held out; the start's rows stay the start."""
+    return tuple(
+        o if o.role == "start" else replace(o, role="fit" if o.time < cutoff else "held out")
+        for o in observations
+    )
