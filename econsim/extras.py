@@ -20,6 +20,7 @@ EXTRAS = {  # importable module -> the extra that installs it (pyproject.toml)
     "ema_workbench": "discover",
     "pyarrow": "discover",  # polars hands frames to pandas through it
     "xarray": "analysis",
+    "pyabc": "calibrate",
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from econsim.build import engine_kind
+from econsim.cli.calibration import calibrate
 from econsim.cli.common import InputError
 from econsim.cli.single import (
     list_scenarios,
@@ -59,6 +60,7 @@ for command in (
     sweep,
     sensitivity,
     discover,
+    calibrate,
     plot,
     report,
     serve,

@@ -132,12 +132,13 @@ def executor_options(command: Any) -> Any:
 def study_errors() -> Iterator[None]:
     """Errors in what the user gave (a study, a scenario, a damaged folder): exit code 2."""
     from econsim.experiments import StudyError
+    from econsim.experiments.calibration.inference import CalibrationError
     from econsim.results import DamagedFile
     from econsim.scenario import ScenarioError
 
     try:
         yield
-    except (StudyError, ScenarioError, DamagedFile) as error:
+    except (StudyError, CalibrationError, ScenarioError, DamagedFile) as error:
         raise InputError(str(error)) from None
 
 

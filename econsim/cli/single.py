@@ -168,8 +168,10 @@ def _check_output(source: Path, target: Path, force: bool, folder: bool = False)
 
 @click.command(name="list")
 def list_scenarios() -> None:
-    """List the bundled scenarios and studies (each usable by its name)."""
+    """List the bundled scenarios, studies and calibrations (each usable by its name)."""
     from econsim.experiments import load_study
+    from econsim.experiments.calibration.inference import Calibration, CalibrationError
+    from econsim.experiments.study import read_spec
     from econsim.scenario import bundled_scenarios, load_scenario, resolve_path
     from econsim.scenario.loading import bundled
 
@@ -179,6 +181,10 @@ def list_scenarios() -> None:
     click.echo("\nstudies (econsim sweep NAME):")
     for name in bundled("studies"):
         click.echo(f"{name:28s} {load_study(name).description}")
+    click.echo("\ncalibrations (econsim calibrate NAME):")
+    for name in bundled("calibrations"):
+        spec = read_spec(name, "calibrations", Calibration, CalibrationError)
+        click.echo(f"{name:28s} {spec.description}")
 
 
 def _aligned(cells: list[str], widths: tuple[int, ...] = (16, 11, 11, 7, 10, 13, 10)) -> str:

@@ -1,0 +1,460 @@
+"""Calibration as inference (DESIGN §6): a posterior over the uncertain parameters by ABC-SMC.
+
+A calibration spec (``calibrations/*.toml``) gives each uncertain parameter a prior
+(its documented range, uniform on the log or linear scale, or a truncated normal
+where the literature gives a median and a spread), the cut-off year (observations
+before it are fitted, later ones held out) and pyabc's settings.
+
+Every particle is one simulation with a fresh seed drawn from numpy's generator,
+which the spec's seed starts: the run-to-run noise is part of what ABC accepts or
+rejects, so the posterior carries it. The distance is the sum of squared residuals
+of the fitted observations, each in half-widths of its own interval (shares and
+capabilities on the logit scale, the gap on the log scale). Held-out observations
+are measured on every particle but never enter the distance; the last population's
+measurements of them, by weight, are their posterior predictive draws.
+
+The folder holds pyabc's database (a rerun resumes from its last finished
+generation), ``posterior.parquet`` (one row per parameter set, with its weight),
+``parameters.parquet`` (each parameter's prior and posterior 90% intervals),
+``diagnostics.parquet`` (per generation: threshold, simulations, acceptance,
+effective sample size) and ``predictive.parquet`` (per observation: the 90%
+predictive interval, whether the observation falls in it, the interval's width
+against the observation's own, and the CRPS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from econsim.build import commit, version
+from econsim.engine import Simulation
+from econsim.experiments.calibration.fit import with_values
+from econsim.experiments.calibration.measures import compare, half_width, scaled
+from econsim.experiments.calibration.observations import (
+    FIT_UNTIL,
+    OBSERVATIONS,
+    Observation,
+    with_cutoff,
+)
+from econsim.experiments.study import read_spec
+from econsim.extras import require
+from econsim.results.files import write_atomically
+from econsim.scenario import ScenarioError
+
+Values = dict[str, float]
+
+
+class CalibrationError(ValueError):
+    """A calibration that cannot be run; the message names the file, key or folder."""
+
+
+class Prior(BaseModel):
+    """A parameter's prior: its range, and a median and factor where a source gives one.
+
+    Without ``median``: uniform over ``[low, high]`` on the ``scale``. With it: normal
+    around the median (on the log scale, a spread of ``factor`` is one sd), cut to
+    the range.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    low: float
+    high: float
+    scale: Literal["log", "linear"] = "linear"
+    median: float | None = None
+    factor: Annotated[float, Field(gt=1.0)] = 2.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Prior:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.scale == "log" and self.low <= 0:
+            raise ValueError(f"a log-scale prior needs low > 0, not {self.low:g}")
+        if self.median is not None and not self.low <= self.median <= self.high:
+            raise ValueError(f"median {self.median:g} outside [{self.low:g}, {self.high:g}]")
+        return self
+
+    def to_inner(self, value: float) -> float:
+        """The value on the scale ABC moves it on."""
+        return math.log(value) if self.scale == "log" else value
+
+    def from_inner(self, inner: float) -> float:
+        """The value from the scale ABC moves it on."""
+        return math.exp(inner) if self.scale == "log" else inner
+
+    def interval(self, level: float = 0.9) -> tuple[float, float]:
+        """The central ``level`` interval of the prior, on the inner scale."""
+        variable = self.random_variable()
+        return variable.ppf((1 - level) / 2), variable.ppf((1 + level) / 2)
+
+    def random_variable(self) -> Any:
+        """The prior as a pyabc random variable on the inner scale."""
+        import pyabc
+
+        low, high = self.to_inner(self.low), self.to_inner(self.high)
+        if self.median is None:
+            return pyabc.RV("uniform", low, high - low)
+        centre = self.to_inner(self.median)
+        sd = math.log(self.factor) if self.scale == "log" else (high - low) / 4
+        return pyabc.RV("truncnorm", (low - centre) / sd, (high - centre) / sd, centre, sd)
+
+
+class Method(BaseModel):
+    """pyabc's settings: particles per generation, generations, a threshold to stop at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    population: Annotated[int, Field(ge=4, le=100_000)] = 100
+    generations: Annotated[int, Field(ge=1, le=100)] = 6
+    min_epsilon: Annotated[float, Field(ge=0.0)] = 0.0
+
+
+class Calibration(BaseModel):
+    """A calibration spec: the scenario, the priors, the cut-off year and the method."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    scenario: str = "baseline"
+    firms: Annotated[int, Field(ge=50, le=1_000_000)] = 20_000
+    years: Annotated[float, Field(gt=0.0, le=20.0)] = 4.0
+    cutoff: float = FIT_UNTIL
+    seed: Annotated[int, Field(ge=0)] = 1
+    parameters: Annotated[dict[str, Prior], Field(min_length=1)]
+    method: Method = Method()
+
+    def digest(self) -> str:
+        """What a resumed calibration must share with the one that began the folder.
+
+        All but when to stop: a rerun with more generations goes on from the last.
+        """
+        kept = self.model_dump(mode="json", exclude={"method": {"generations", "min_epsilon"}})
+        text = json.dumps(kept, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def values(self, inner: Mapping[str, float]) -> Values:
+        """Scenario keys and values from a pyabc parameter (``p0``, ``p1``, ...)."""
+        return {
+            key: prior.from_inner(float(inner[f"p{i}"]))
+            for i, (key, prior) in enumerate(self.parameters.items())
+        }
+
+    def observations(self) -> tuple[Observation, ...]:
+        """The observations a run of the scenario is measured on, by the spec's cut-off."""
+        scenario = with_values(self.scenario, {}, firms=self.firms, years=self.years)
+        usable = [
+            o
+            for o in with_cutoff(OBSERVATIONS, self.cutoff)
+            if o.role != "start" and all(v in scenario.verticals for v in o.verticals)
+        ]
+        return tuple(usable)
+
+
+def load_calibration(source: str | Path) -> Calibration:
+    """A calibration spec file, or a bundled one by name, checked down to its scenario keys.
+
+    Each parameter is set at both ends of its range once, so that a key the scenario
+    does not have, or a range it refuses, is found before anything runs.
+    """
+    spec = read_spec(source, "calibrations", Calibration, CalibrationError)
+    for end in ("low", "high"):
+        values = {key: getattr(prior, end) for key, prior in spec.parameters.items()}
+        try:
+            with_values(spec.scenario, values, firms=spec.firms, years=spec.years)
+        except ScenarioError as error:
+            raise CalibrationError(f"{source}: parameters at their {end} ends: {error}") from None
+    return spec
+
+
+# ---------------------------------------------------------------- the model and its distance
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """One particle: the scenario at its values, one run, every observation measured."""
+
+    spec: Calibration
+    observations: tuple[Observation, ...]
+
+    def __call__(self, parameter: Mapping[str, float]) -> dict[str, float]:
+        """The measurements, ``o0``, ``o1``, ..., of one run at the parameter's values."""
+        spec = self.spec
+        # pyabc seeds numpy's legacy global generator (in each worker it starts): draw there
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+        try:
+            scenario = with_values(spec.scenario, spec.values(parameter), spec.firms, spec.years)
+        except ScenarioError:  # a combination the scenario refuses: never accepted
+            return {f"o{i}": math.nan for i in range(len(self.observations))}
+        simulation = Simulation(scenario, seed)
+        table = compare(simulation, simulation.run(), self.observations)
+        return {f"o{i}": float(v) for i, v in enumerate(table["simulated"])}
+
+
+@dataclass(frozen=True)
+class Distance:
+    """Squared residuals of the fitted observations in half-widths of their intervals."""
+
+    observations: tuple[Observation, ...]
+
+    def __call__(self, simulated: Mapping[str, float], observed: Mapping[str, float]) -> float:
+        """The distance of one particle's measurements from the observations."""
+        total = 0.0
+        for i, o in enumerate(self.observations):
+            if o.role != "fit":
+                continue  # held out: measured, never fitted
+            value = simulated[f"o{i}"]
+            if not math.isfinite(value):
+                return math.inf
+            residual = scaled(o.kind, value) - scaled(o.kind, observed[f"o{i}"])
+            total += (residual / half_width(o)) ** 2
+        return total
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """What a calibration wrote: the sample, the method's record, the predictive checks."""
+
+    folder: Path
+    sample: pl.DataFrame
+    parameters: pl.DataFrame
+    diagnostics: pl.DataFrame
+    predictive: pl.DataFrame
+
+
+def calibrate(
+    spec: Calibration,
+    folder: str | Path,
+    workers: int = 1,
+    observations: tuple[Observation, ...] | None = None,
+) -> Posterior:
+    """Run (or resume) the calibration in ``folder`` and write its tables there.
+
+    ``observations`` replaces the spec's (for checks of what moves the posterior).
+    With one worker the sample is the same for the same seed; with more, pyabc's
+    workers take particles as they finish, so it is the same in distribution only.
+    """
+    require("pyabc", "econsim calibrate")
+    import pyabc
+
+    logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    _claim(folder, spec)
+    observations = observations if observations is not None else spec.observations()
+    prior = pyabc.Distribution(
+        {f"p{i}": p.random_variable() for i, p in enumerate(spec.parameters.values())}
+    )
+    sampler = (
+        pyabc.sampler.SingleCoreSampler()
+        if workers <= 1
+        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
+    )
+    abc = pyabc.ABCSMC(
+        Simulator(spec, observations),
+        prior,
+        Distance(observations),
+        population_size=spec.method.population,
+        sampler=sampler,
+    )
+    database = f"sqlite:///{folder / 'abc.db'}"
+    observed = {f"o{i}": o.value for i, o in enumerate(observations)}
+    done = _generations_done(folder / "abc.db")
+    np.random.seed(spec.seed + done)  # noqa: NPY002 (pyabc draws there; resumed: new draws)
+    if done:
+        abc.load(database, 1)
+    else:
+        abc.new(database, observed)
+    if done < spec.method.generations:
+        abc.run(
+            max_nr_populations=spec.method.generations - done,
+            minimum_epsilon=spec.method.min_epsilon,
+        )
+    history = pyabc.History(database, _id=1)
+    return _write(folder, spec, observations, history)
+
+
+def _claim(folder: Path, spec: Calibration) -> None:
+    """Refuse a folder begun by another spec; record this spec in a new one."""
+    record = folder / "calibration.json"
+    if record.exists():
+        began = json.loads(record.read_text(encoding="utf-8")).get("digest")
+        if began != spec.digest():
+            raise CalibrationError(
+                f"{folder}: holds a calibration of another spec; choose another --out"
+            )
+        return
+    if any(folder.iterdir()):
+        raise CalibrationError(f"{folder}: is not empty and holds no calibration; choose another")
+    _write_json(record, {"name": spec.name, "digest": spec.digest(), "spec": spec.model_dump()})
+
+
+def _generations_done(path: Path) -> int:
+    """Finished generations in a pyabc database (0 when there is none)."""
+    if not path.exists():
+        return 0
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{path}", _id=1)
+    return int(history.max_t) + 1 if history.max_t >= 0 else 0
+
+
+def _write(
+    folder: Path, spec: Calibration, observations: tuple[Observation, ...], history: Any
+) -> Posterior:
+    from pyabc.weighted_statistics import effective_sample_size
+
+    last = int(history.max_t)
+    frame, weights = history.get_distribution(m=0, t=last)
+    sample = pl.DataFrame(
+        {
+            key: [prior.from_inner(float(v)) for v in frame[f"p{i}"]]
+            for i, (key, prior) in enumerate(spec.parameters.items())
+        }
+    ).with_columns(weight=pl.Series(np.asarray(weights, float)), generation=pl.lit(last))
+    populations = history.get_all_populations()
+    populations = populations[populations["t"] >= 0]
+    ess = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1]) for t in
+           populations["t"]]  # fmt: skip
+    diagnostics = pl.DataFrame(
+        {
+            "generation": populations["t"].astype(int).tolist(),
+            "epsilon": populations["epsilon"].astype(float).tolist(),
+            "simulations": populations["samples"].astype(int).tolist(),
+            "particles": populations["particles"].astype(int).tolist(),
+        }
+    ).with_columns(
+        acceptance=pl.col("particles") / pl.col("simulations"),
+        effective_sample_size=pl.Series(np.asarray(ess, float)),
+    )
+    parameters = narrowing(spec, sample)
+    draw_weights, stats = history.get_weighted_sum_stats(t=last)
+    predictive = predictive_checks(observations, np.asarray(draw_weights, float), stats)
+    tables = {"posterior": sample, "parameters": parameters, "diagnostics": diagnostics,
+              "predictive": predictive}  # fmt: skip
+    for name, table in tables.items():
+        write_atomically(folder / f"{name}.parquet", table.write_parquet)
+    held = predictive.filter(pl.col("role") == "held out")
+    record = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
+    record.update(
+        version=version(),
+        commit=commit(),
+        generations=last + 1,
+        simulations=int(diagnostics["simulations"].sum()),
+        held_out_coverage=held["inside"].cast(pl.Float64).mean(),
+        held_out_crps=held["crps"].mean(),
+    )
+    _write_json(folder / "calibration.json", record)
+    return Posterior(folder, sample, parameters, diagnostics, predictive)
+
+
+def narrowing(spec: Calibration, sample: pl.DataFrame) -> pl.DataFrame:
+    """Each parameter's 90% interval under the prior and the posterior, and their ratio.
+
+    Widths are taken on the scale ABC moves the parameter on (log for log priors).
+    """
+    weights = sample["weight"].to_numpy()
+    rows = []
+    for key, prior in spec.parameters.items():
+        inner = np.array([prior.to_inner(v) for v in sample[key].to_list()])
+        low, median, high = weighted_quantiles(inner, weights, (0.05, 0.5, 0.95))
+        prior_low, prior_high = prior.interval()
+        rows.append(
+            {
+                "parameter": key,
+                "scale": prior.scale,
+                "prior_low": prior.from_inner(prior_low),
+                "prior_high": prior.from_inner(prior_high),
+                "posterior_low": prior.from_inner(low),
+                "posterior_median": prior.from_inner(median),
+                "posterior_high": prior.from_inner(high),
+                "width_ratio": (high - low) / (prior_high - prior_low),
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def _write_json(path: Path, record: Mapping[str, Any]) -> None:
+    text = json.dumps(record, indent=2, default=str) + "\n"
+    write_atomically(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- predictive checks
+
+
+def predictive_checks(
+    observations: tuple[Observation, ...], weights: np.ndarray, stats: list[dict[str, float]]
+) -> pl.DataFrame:
+    """Per observation, the weighted predictive draws against the observation.
+
+    ``inside``: the observed value lies in the 90% predictive interval. ``width``: that
+    interval over the observation's own interval, both on the residual scale (an
+    interval as wide as the prior's proves little). ``crps``: the continuous ranked
+    probability score of the draws at the observation, on the residual scale, in
+    half-widths of its interval (lower is better).
+    """
+    rows = []
+    for i, o in enumerate(observations):
+        draws = np.array([scaled(o.kind, s[f"o{i}"]) for s in stats])
+        ok = np.isfinite(draws)
+        low, median, high = weighted_quantiles(draws[ok], weights[ok], (0.05, 0.5, 0.95))
+        target, half = scaled(o.kind, o.value), half_width(o)
+        rows.append(
+            {
+                "measure": o.measure,
+                "kind": o.kind,
+                "role": o.role,
+                "time": o.time,
+                "observed": o.value,
+                "low": o.low,
+                "high": o.high,
+                "predicted_low": _unscaled(o.kind, low),
+                "predicted": _unscaled(o.kind, median),
+                "predicted_high": _unscaled(o.kind, high),
+                "inside": bool(low <= target <= high),
+                "width": (high - low) / (2 * half),
+                "crps": crps(draws[ok], weights[ok], target) / half,
+            }
+        )
+    return pl.DataFrame(rows)
+
+
+def weighted_quantiles(
+    values: np.ndarray, weights: np.ndarray, levels: tuple[float, ...]
+) -> tuple[float, ...]:
+    """Quantiles of a weighted sample (the inverse of its step CDF at each level)."""
+    if values.size == 0:
+        return tuple(math.nan for _ in levels)
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    picks = np.searchsorted(cumulative, levels, side="left")
+    return tuple(float(values[order][min(k, values.size - 1)]) for k in picks)
+
+
+def crps(values: np.ndarray, weights: np.ndarray, target: float) -> float:
+    """CRPS of a weighted sample at ``target``: E|X - y| - E|X - X'| / 2."""
+    if values.size == 0:
+        return math.nan
+    w = weights / weights.sum()
+    spread = float(w @ np.abs(values[:, None] - values[None, :]) @ w)
+    return float(w @ np.abs(values - target)) - spread / 2
+
+
+def _unscaled(kind: str, value: float) -> float:
+    if not math.isfinite(value):
+        return math.nan
+    return math.exp(value) if kind == "gap" else 1 / (1 + math.exp(-value))

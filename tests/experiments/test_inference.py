@@ -1,0 +1,160 @@
+"""Calibration as inference (DESIGN §6): what moves the posterior, and the predictive checks.
+
+A tiny calibration (300 firms, six particles, one or two generations) runs in
+seconds; a single worker makes its sample the same for the same seed, so what
+changes it can be told apart from noise.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import shutil
+
+import numpy as np
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from econsim.cli import main
+from econsim.experiments.calibration.inference import (
+    Calibration,
+    CalibrationError,
+    Distance,
+    calibrate,
+    crps,
+    load_calibration,
+    weighted_quantiles,
+)
+from econsim.experiments.calibration.observations import Observation
+
+pytest.importorskip("pyabc")
+
+TINY = """
+name = "tiny"
+scenario = "baseline"
+firms = 300
+years = 4.0
+seed = 3
+[parameters]
+"verticals.software.eval_validity" = { low = 0.05, high = 0.95 }
+"capability.generalization" = { low = 1e-9, high = 0.1, scale = "log" }
+[method]
+population = 6
+generations = GENERATIONS
+"""
+
+
+def tiny(tmp_path, generations: int = 1) -> Calibration:
+    path = tmp_path / f"tiny-{generations}.toml"
+    path.write_text(TINY.replace("GENERATIONS", str(generations)), encoding="utf-8")
+    return load_calibration(path)
+
+
+def moved(observations, role: str, factor: float) -> tuple[Observation, ...]:
+    """The observations with every row of ``role`` multiplied by ``factor``."""
+    return tuple(
+        dataclasses.replace(o, value=o.value * factor) if o.role == role else o
+        for o in observations
+    )
+
+
+@pytest.fixture(scope="module")
+def spec(tmp_path_factory) -> Calibration:
+    return tiny(tmp_path_factory.mktemp("spec"))
+
+
+@pytest.fixture(scope="module")
+def first(spec, tmp_path_factory):
+    return calibrate(spec, tmp_path_factory.mktemp("first"))
+
+
+def test_no_held_out_observation_moves_the_posterior_and_a_fitted_one_does(spec, first, tmp_path):
+    observations = spec.observations()
+    assert {o.role for o in observations} == {"fit", "held out"}
+    held = calibrate(spec, tmp_path / "held", observations=moved(observations, "held out", 3.0))
+    assert held.sample.equals(first.sample)
+    assert not held.predictive.equals(first.predictive)  # the checks read the moved rows
+    fitted = calibrate(spec, tmp_path / "fit", observations=moved(observations, "fit", 0.5))
+    assert not fitted.sample.equals(first.sample)
+
+
+def test_the_distance_adds_fitted_residuals_in_half_widths_and_skips_held_out_rows():
+    share = Observation("a share", "adoption", 2024.0, 0.5, 0.25, 0.75, "s")  # logit ±ln 3
+    later = dataclasses.replace(share, role="held out")
+    distance = Distance((share, later))
+    observed = {"o0": 0.5, "o1": 0.5}
+    at_high_end = {"o0": 0.75, "o1": 0.99}  # one half-width off; the held-out row far off
+    assert distance(at_high_end, observed) == pytest.approx(1.0)
+    assert distance({"o0": math.nan, "o1": 0.5}, observed) == math.inf
+
+
+def test_weighted_quantiles_and_crps_match_closed_forms():
+    values, weights = np.array([3.0, 1.0, 2.0]), np.array([0.2, 0.5, 0.3])
+    assert weighted_quantiles(values, weights, (0.4, 0.6, 0.9)) == (1.0, 2.0, 3.0)
+    assert crps(np.array([2.0]), np.array([1.0]), 5.0) == pytest.approx(3.0)  # a point: |x - y|
+    # two equal points a, b around y: (|a-y| + |b-y|)/2 - |a-b|/4
+    assert crps(np.array([0.0, 4.0]), np.ones(2), 1.0) == pytest.approx(2.0 - 1.0)
+    # a normal sample against the closed form σ[z(2Φ(z) - 1) + 2φ(z) - 1/√π]
+    draws, z = np.random.default_rng(1).normal(0.0, 1.0, 4000), 0.7
+    phi, cdf = math.exp(-z * z / 2) / math.sqrt(2 * math.pi), 0.5 * (1 + math.erf(z / math.sqrt(2)))
+    exact = z * (2 * cdf - 1) + 2 * phi - 1 / math.sqrt(math.pi)
+    assert crps(draws, np.ones(draws.size), z) == pytest.approx(exact, abs=0.02)
+
+
+def test_the_outputs_carry_weights_intervals_and_diagnostics(spec, first):
+    assert first.sample.columns == [*spec.parameters, "weight", "generation"]
+    assert first.sample.height == spec.method.population
+    assert first.sample["weight"].sum() == pytest.approx(1.0)
+    assert first.diagnostics["generation"].to_list() == [0]
+    row = first.diagnostics.row(0, named=True)
+    assert row["acceptance"] == pytest.approx(row["particles"] / row["simulations"])
+    # generation 0 is drawn from the prior: equal weights, an effective size of them all
+    assert row["effective_sample_size"] == pytest.approx(spec.method.population)
+    checks = first.predictive
+    assert (checks["predicted_low"] <= checks["predicted"]).all()
+    assert (checks["predicted"] <= checks["predicted_high"]).all()
+    for name in ("posterior", "parameters", "diagnostics", "predictive"):
+        assert pl.read_parquet(first.folder / f"{name}.parquet").height > 0
+
+
+def test_a_rerun_with_more_generations_goes_on_from_the_last(spec, first, tmp_path):
+    folder = tmp_path / "grow"
+    shutil.copytree(first.folder, folder)  # a finished one-generation calibration
+    grown = calibrate(tiny(tmp_path, generations=2), folder)
+    assert grown.diagnostics["generation"].to_list() == [0, 1]
+    assert grown.diagnostics.row(0) == first.diagnostics.row(0)  # generation 0 kept, not redone
+    assert grown.diagnostics["epsilon"][1] <= grown.diagnostics["epsilon"][0]
+
+
+def test_a_folder_of_another_spec_or_other_files_is_refused(spec, first, tmp_path):
+    other = spec.model_copy(update={"seed": 4})
+    with pytest.raises(CalibrationError, match="another spec"):
+        calibrate(other, first.folder)
+    (tmp_path / "stray.txt").write_text("x")
+    with pytest.raises(CalibrationError, match="not empty"):
+        calibrate(spec, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('"verticals.software.no_such_key" = { low = 0.1, high = 0.2 }', "no_such_key"),
+        ('"economy.size_elasticity" = { low = 0.5, high = 0.2 }', "must be below"),
+        ('"economy.size_elasticity" = { low = 0.0, high = 0.9, scale = "log" }', "low > 0"),
+    ],
+)
+def test_a_bad_spec_is_exit_code_2_naming_the_key(tmp_path, line, message):
+    text = TINY.replace("GENERATIONS", "1").replace("[method]", f"{line}\n[method]")
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["calibrate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_bundled_calibration_loads_with_every_fitted_value_and_transfer():
+    spec = load_calibration("baseline")
+    assert "capability.generalization" in spec.parameters
+    assert spec.cutoff == 2025.0 and spec.method.population >= 100
