@@ -1,7 +1,7 @@
 """Calibration as inference (DESIGN §6): what moves the posterior, and the predictive checks.
 
-A tiny calibration (300 firms, six particles, one or two generations) runs in
-seconds; a single worker makes its sample the same for the same seed, so what
+A tiny calibration (300 firms, two years, six particles, one or two generations)
+runs in seconds; a single worker makes its sample the same for the same seed, so what
 changes it can be told apart from noise.
 """
 
@@ -22,11 +22,10 @@ from econsim.experiments.calibration.inference import (
     CalibrationError,
     Distance,
     calibrate,
-    crps,
     load_calibration,
-    weighted_quantiles,
 )
 from econsim.experiments.calibration.observations import Observation
+from econsim.experiments.calibration.predictive import crps, weighted_quantiles
 
 pytest.importorskip("pyabc")
 
@@ -34,7 +33,8 @@ TINY = """
 name = "tiny"
 scenario = "baseline"
 firms = 300
-years = 4.0
+years = 2.0
+cutoff = 2024.0
 seed = 3
 [parameters]
 "verticals.software.eval_validity" = { low = 0.05, high = 0.95 }
@@ -59,6 +59,14 @@ def moved(observations, role: str, factor: float) -> tuple[Observation, ...]:
     )
 
 
+def distances(folder) -> pl.Series:
+    """Every accepted particle's distance, as pyabc stored it."""
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{folder / 'abc.db'}", _id=1)
+    return pl.Series(history.get_weighted_distances()["distance"].to_numpy())
+
+
 @pytest.fixture(scope="module")
 def spec(tmp_path_factory) -> Calibration:
     return tiny(tmp_path_factory.mktemp("spec"))
@@ -72,8 +80,10 @@ def first(spec, tmp_path_factory):
 def test_no_held_out_observation_moves_the_posterior_and_a_fitted_one_does(spec, first, tmp_path):
     observations = spec.observations()
     assert {o.role for o in observations} == {"fit", "held out"}
+    assert max(o.time for o in observations) <= 2024.5  # none after the run's end
     held = calibrate(spec, tmp_path / "held", observations=moved(observations, "held out", 3.0))
     assert held.sample.equals(first.sample)
+    assert distances(held.folder).equals(distances(first.folder))  # not merely the same pick
     assert not held.predictive.equals(first.predictive)  # the checks read the moved rows
     fitted = calibrate(spec, tmp_path / "fit", observations=moved(observations, "fit", 0.5))
     assert not fitted.sample.equals(first.sample)
