@@ -8,6 +8,7 @@ changes it can be told apart from noise.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import shutil
 
@@ -27,7 +28,8 @@ from econsim.experiments.calibration.inference import (
 from econsim.experiments.calibration.observations import Observation
 from econsim.experiments.calibration.predictive import crps, weighted_quantiles
 
-pytest.importorskip("pyabc")
+# pyabc takes seconds to import: only the worker that runs these tests pays for it
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyabc") is None, reason="no pyabc")
 
 TINY = """
 name = "tiny"
