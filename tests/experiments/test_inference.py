@@ -25,6 +25,7 @@ from econsim.experiments.calibration.inference import (
     calibrate,
     load_calibration,
 )
+from econsim.experiments.calibration.measures import unscaled
 from econsim.experiments.calibration.observations import Observation
 from econsim.experiments.calibration.predictive import crps, weighted_quantiles
 
@@ -99,6 +100,9 @@ def test_the_distance_adds_fitted_residuals_in_half_widths_and_skips_held_out_ro
     at_high_end = {"o0": 0.75, "o1": 0.99}  # one half-width off; the held-out row far off
     assert distance(at_high_end, observed) == pytest.approx(1.0)
     assert distance({"o0": math.nan, "o1": 0.5}, observed) == math.inf
+    # predictions go back to the observation's units: logit for shares, log for the gap
+    assert unscaled("adoption", math.log(3.0)) == pytest.approx(0.75)
+    assert unscaled("gap", math.log(3.0)) == pytest.approx(3.0)
 
 
 def test_weighted_quantiles_and_crps_match_closed_forms():

@@ -126,6 +126,13 @@ def scaled(kind: str, value: float) -> float:
     return math.log(p / (1 - p))
 
 
+def unscaled(kind: str, value: float) -> float:
+    """A value back from the residual scale (the inverse of :func:`scaled`)."""
+    if not math.isfinite(value):
+        return math.nan
+    return math.exp(value) if kind == "gap" else 1 / (1 + math.exp(-value))
+
+
 def half_width(observation: Observation) -> float:
     """Half the observation's interval on its residual scale: its own uncertainty."""
     kind = observation.kind

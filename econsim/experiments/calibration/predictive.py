@@ -11,7 +11,7 @@ import math
 import numpy as np
 import polars as pl
 
-from econsim.experiments.calibration.measures import half_width, scaled
+from econsim.experiments.calibration.measures import half_width, scaled, unscaled
 from econsim.experiments.calibration.observations import Observation
 
 
@@ -41,9 +41,9 @@ def predictive_checks(
                 "observed": o.value,
                 "low": o.low,
                 "high": o.high,
-                "predicted_low": _unscaled(o.kind, low),
-                "predicted": _unscaled(o.kind, median),
-                "predicted_high": _unscaled(o.kind, high),
+                "predicted_low": unscaled(o.kind, low),
+                "predicted": unscaled(o.kind, median),
+                "predicted_high": unscaled(o.kind, high),
                 "inside": bool(low <= target <= high),
                 "width": (high - low) / (2 * half),
                 "crps": crps(draws[ok], weights[ok], target) / half,
@@ -71,9 +71,3 @@ def crps(values: np.ndarray, weights: np.ndarray, target: float) -> float:
     w = weights / weights.sum()
     spread = float(w @ np.abs(values[:, None] - values[None, :]) @ w)
     return float(w @ np.abs(values - target)) - spread / 2
-
-
-def _unscaled(kind: str, value: float) -> float:
-    if not math.isfinite(value):
-        return math.nan
-    return math.exp(value) if kind == "gap" else 1 / (1 + math.exp(-value))
