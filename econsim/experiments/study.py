@@ -212,9 +212,8 @@ def read_spec(source: str | Path, kind: str, model: type[Spec], error: type[Valu
         problems = "\n  ".join(describe_error(e, model) for e in problem.errors())
         raise error(f"{path}: {problems}") from None
     scenario = getattr(spec, "scenario", None)
-    beside = path.parent / scenario if isinstance(scenario, str) else None
-    if beside is not None and not Path(str(scenario)).is_absolute() and beside.is_file():
-        spec = spec.model_copy(update={"scenario": str(beside)})
+    if isinstance(scenario, str) and (path.parent / scenario).is_file():  # an absolute path stays
+        spec = spec.model_copy(update={"scenario": str(path.parent / scenario)})
     return spec
 
 
