@@ -47,7 +47,7 @@ class AdoptionRace:
         self.vertical_of: list[int] = world.firm_vertical.tolist()
         self._idle = bytearray(b"\x01") * world.firms
         self.idle = np.frombuffer(self._idle, dtype=np.bool_)  # a live view for readers
-        self._base: list[float] = [0.0] * world.firms  # s(P - θ) · m, the hazard without p and q
+        self._base: list[float] = [0.0] * world.firms  # s(P - θ) · m, or m under the light level
         self._level = [1.0] * len(self.counts)  # the proportional gate P_v, outside the trees
         self.deployed = [0] * len(self.counts)
         self.trees = [SumTree(np.zeros(n)) for n in self.counts]

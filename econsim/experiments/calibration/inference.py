@@ -51,7 +51,7 @@ from econsim.experiments.calibration.predictive import predictive_checks, weight
 from econsim.experiments.study import read_spec
 from econsim.extras import require
 from econsim.results.files import write_atomically
-from econsim.scenario import ScenarioError
+from econsim.scenario import ScenarioError, load_scenario
 
 Values = dict[str, float]
 
@@ -154,7 +154,7 @@ class Calibration(BaseModel):
 
     def observations(self) -> tuple[Observation, ...]:
         """The observations a run measures (its verticals, inside its years), by the cut-off."""
-        scenario = with_values(self.scenario, {}, firms=self.firms, years=self.years)
+        scenario = load_scenario(self.scenario, {"horizon": self.years})  # verticals, years
         usable = [
             o
             for o in with_cutoff(OBSERVATIONS, self.cutoff)
