@@ -49,6 +49,13 @@ at_option = click.option(
     metavar="YEAR",
     help="Take the summary metrics at this year instead of the run's end, e.g. --at 2035.",
 )
+posterior_option = click.option(
+    "--posterior",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="A calibration's posterior.parquet: each replication draws a parameter set by "
+    "weight (the same in every arm); what --set and the arms set wins over it.",
+)
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no table.")
 limit_option = click.option(
     "--limit",

@@ -25,6 +25,7 @@ from econsim.cli.common import (
     check_writable,
     limit_option,
     new_folder,
+    posterior_option,
     progress_bar,
     quiet_option,
     set_option,
@@ -133,18 +134,19 @@ def study_errors() -> Iterator[None]:
     """Errors in what the user gave (a study, a scenario, a damaged folder): exit code 2."""
     from econsim.experiments import StudyError
     from econsim.experiments.calibration.inference import CalibrationError
+    from econsim.experiments.calibration.posterior import PosteriorError
     from econsim.results import DamagedFile
     from econsim.scenario import ScenarioError
 
     try:
         yield
-    except (StudyError, CalibrationError, ScenarioError, DamagedFile) as error:
+    except (StudyError, CalibrationError, PosteriorError, ScenarioError, DamagedFile) as error:
         raise InputError(str(error)) from None
 
 
 def study_options(command: Any) -> Any:
-    """--set, --replications and --at: change a study from the command line, not a copy."""
-    command = at_option(set_option(command))
+    """--set, -n, --at and --posterior: change a study from the command line, not a copy."""
+    command = posterior_option(at_option(set_option(command)))
     return click.option(
         "--replications",
         "-n",

@@ -21,6 +21,7 @@ from econsim.cli.common import (
     limit_option,
     load,
     new_folder,
+    posterior_option,
     progress_bar,
     quiet_option,
     set_option,
@@ -28,6 +29,7 @@ from econsim.cli.common import (
 
 if TYPE_CHECKING:  # the engine loads when a command runs, not for --help
     from econsim.results import Results
+    from econsim.scenario import Scenario
 
 scenario_argument = click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
 
@@ -42,6 +44,7 @@ scenario_argument = click.argument("scenario", required=False, default=DEFAULT_S
 )
 @set_option
 @at_option
+@posterior_option
 @limit_option
 @quiet_option
 def run(
@@ -50,18 +53,22 @@ def run(
     out: Path | None,
     assignments: tuple[str, ...],
     at: float | None,
+    posterior: Path | None,
     limits: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Run a scenario and write its parquet files to a new folder.
 
     The table printed at the end is taken at the run's end, or at --at YEAR; the
-    files hold the whole run either way.
+    files hold the whole run either way. With --posterior the run's seed draws its
+    parameter set (the manifest's scenario holds the values).
     """
     from econsim.engine import simulate
     from econsim.scenario import ScenarioError
 
     resolved = load(scenario, assignments)
+    if posterior is not None:
+        resolved = _drawn(resolved, posterior, seed, assignments, quiet)
     check_at(at, resolved)
     check_limits([resolved], limits)
     folder = out or new_folder("runs", resolved.name)
@@ -79,6 +86,23 @@ def run(
     results.write(folder)
     if not quiet:
         click.echo(summary_table(results, folder, at))
+
+
+def _drawn(
+    resolved: Scenario, posterior: Path, seed: int | None, assignments: tuple[str, ...], quiet: bool
+) -> Scenario:
+    """The scenario with the posterior's row that the run's seed draws; --set wins."""
+    from econsim.cli.execution import study_errors
+    from econsim.experiments.calibration.posterior import read_posterior
+    from econsim.scenario import parse_assignments
+
+    with study_errors():
+        sample = read_posterior(posterior)
+        row, drawn = sample.draw(resolved, resolved.seed if seed is None else seed)
+        drawn = drawn.override(parse_assignments(assignments))
+    if not quiet:
+        click.echo(f"posterior: row {row} of {len(sample.weights)} in {posterior}")
+    return drawn
 
 
 @click.command()

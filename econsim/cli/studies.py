@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from econsim.cli.common import InputError, at_option, check_new, force_option, set_option
+from econsim.cli.common import (
+    InputError,
+    at_option,
+    check_new,
+    force_option,
+    posterior_option,
+    set_option,
+)
 from econsim.cli.execution import (
     Execution,
     executor_options,
@@ -57,6 +64,7 @@ if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not 
     help="Independent seeds per arm instead of common random numbers.",
 )
 @at_option
+@posterior_option
 @executor_options
 def compare(
     scenarios: tuple[str, ...],
@@ -68,6 +76,7 @@ def compare(
     confidence: float,
     independent: bool,
     at: float | None,
+    posterior: Path | None,
     execution: Execution,
 ) -> None:
     """Paired differences of summary metrics between policy arms.
@@ -76,18 +85,22 @@ def compare(
     """
     from econsim.experiments import compare_arms, plan_arms
     from econsim.experiments.arms import comparison_arms
+    from econsim.experiments.calibration.posterior import read_posterior
     from econsim.experiments.store import write_table
     from econsim.report.text_tables import comparison_table
     from econsim.results.parquet import ROWS
 
     require("scipy", "econsim compare (its confidence intervals)")  # before any run
     with study_errors():
-        bases = comparison_arms(scenarios, arms, assignments)
+        chosen = comparison_arms(scenarios, arms, assignments)
+        sample = read_posterior(posterior) if posterior is not None else None
+    bases = {name: arm.scenario for name, arm in chosen.items()}
     root = seed if seed is not None else next(iter(bases.values())).seed
     folder = execution.folder("compare")
     execution.check_size(len(bases) * replications, bases.values())
     with study_errors():
-        plan = plan_arms(bases, replications, root, independent, at)
+        pinned = {name: arm.settings for name, arm in chosen.items()}
+        plan = plan_arms(bases, replications, root, independent, at, sample, pinned)
         outcome = execution.run(plan, folder)
         patterns = [p.strip() for p in metrics.split(",") if p.strip()]
         table = compare_arms(outcome.runs, patterns, confidence, paired=not independent)
@@ -115,13 +128,14 @@ def sweep(
     assignments: tuple[str, ...],
     replications: int | None,
     at: float | None,
+    posterior: Path | None,
     execution: Execution,
 ) -> None:
     """Run a study (a file, or a bundled study's name): its design times its replications."""
     from econsim.experiments.study_source import changed_study
 
     with study_errors():
-        spec = changed_study(study, assignments, replications, at)
+        spec = changed_study(study, assignments, replications, at, posterior)
         folder = execution.folder(spec.name)
         outcome = execution.run(
             execution.plan(spec), folder, retry_failed=retry_failed, keep_events=keep_events
@@ -161,6 +175,7 @@ def sensitivity(
     assignments: tuple[str, ...],
     replications: int | None,
     at: float | None,
+    posterior: Path | None,
     execution: Execution,
 ) -> None:
     """Sobol or Morris indices of summary metrics (runs the study first, or resumes it)."""
@@ -175,7 +190,7 @@ def sensitivity(
 
     require("SALib", "econsim sensitivity")  # before any run
     with study_errors():
-        spec = changed_study(study, assignments, replications, at)
+        spec = changed_study(study, assignments, replications, at, posterior)
         check_design(spec)
         plan = execution.plan(spec)
         names = [m.strip() for m in metrics.split(",") if m.strip()]
@@ -223,6 +238,7 @@ def discover(
     assignments: tuple[str, ...],
     replications: int | None,
     at: float | None,
+    posterior: Path | None,
     execution: Execution,
 ) -> None:
     """Scenario discovery: the box of inputs where METRIC is below (or above) a value.
@@ -239,7 +255,9 @@ def discover(
     if (below is None) == (above is None):
         raise InputError("give one of --below or --above")
     with study_errors():
-        folder, runs, end = study_runs(study, metric, execution, assignments, replications, at)
+        folder, runs, end = study_runs(
+            study, metric, execution, assignments, replications, at, posterior
+        )
         found = find_box(runs, metric, end, below, above, threshold)
         target = folder / "discovery"
         check_new(target, force, folder=True)

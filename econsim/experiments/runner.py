@@ -107,6 +107,8 @@ def run_plan(
         "metrics_at": plan.at,
         "bases": {arm: b.model_dump(mode="json") for arm, b in plan.bases.items()},
     }
+    if plan.posterior is not None:
+        description["posterior"] = plan.posterior
     job = partial(
         execute, bases=plan.bases, root=str(store.path), keep_events=keep_events, at=plan.at
     )
@@ -155,6 +157,8 @@ def execute(
         "overrides": json.dumps(task.overrides, sort_keys=True, default=str),
         **{f"param.{key}": value for key, value in task.parameters.items()},
     }
+    if task.draw is not None:
+        row["draw"] = task.draw
     results = None
     try:
         results = simulate(bases[task.arm].override(task.overrides), seed=task.seed)

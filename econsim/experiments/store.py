@@ -54,7 +54,10 @@ from econsim.results.study_folder import partition as partition
 RUNS, STAGING, STUDY, TABLE, LOCK = "runs", ".staging", "study.json", RUNS_TABLE, ".lock"
 RUN_TABLES = ("timeseries", "summary", "events")  # a run's tables, beside its row in runs/
 # a run's row has these types whether it ran or failed, so that the rows' files agree
-ROW_TYPES = {"error": pl.String, "traceback": pl.String, "events": pl.Int64, CHECKSUMS: pl.String}
+ROW_TYPES = {
+    "error": pl.String, "traceback": pl.String, "events": pl.Int64, "draw": pl.Int64,
+    CHECKSUMS: pl.String,
+}  # fmt: skip
 
 
 def table_files(root: Path, table: str) -> list[Path]:

@@ -18,7 +18,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,6 +29,9 @@ from econsim.scenario import Scenario, ScenarioError, load_scenario
 from econsim.scenario.keys import describe_error, expand_key, value_at
 from econsim.scenario.loading import find_file, not_found, resolve_path
 from econsim.world.streams import replication_seeds
+
+if TYPE_CHECKING:  # the posterior's module loads with the first plan that draws from one
+    from econsim.experiments.calibration.posterior import PosteriorSample
 
 
 class _Frozen(BaseModel):
@@ -103,6 +106,7 @@ class Study(_Frozen):
     design: Design = Design()
     metrics: list[str] = Field(default_factory=lambda: ["breadth", "time_to_general", "max_gap"])
     at: float | None = None  # summary metrics at this year (default: each run's end)
+    posterior: str | None = None  # a calibration's posterior.parquet: each replication draws
 
     def run_count(self) -> int:
         """How many runs the study makes, counted before any design is drawn."""
@@ -144,6 +148,7 @@ class RunTask:
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
     parameters: dict[str, Any] = field(default_factory=dict)
+    draw: int | None = None  # the posterior's row whose values the overrides hold
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,7 @@ class Plan:
     parameters: list[str]
     units: NDArray[np.float64] | None = None  # sampled designs: points in the unit cube
     at: float | None = None  # summary metrics at this year (default: each run's end)
+    posterior: str | None = None  # the posterior file the runs draw from
 
     @property
     def metrics_year(self) -> float:
@@ -211,33 +217,49 @@ def read_spec(source: str | Path, kind: str, model: type[Spec], error: type[Valu
     except ValidationError as problem:
         problems = "\n  ".join(describe_error(e, model) for e in problem.errors())
         raise error(f"{path}: {problems}") from None
-    scenario = getattr(spec, "scenario", None)
-    if isinstance(scenario, str) and (path.parent / scenario).is_file():  # an absolute path stays
-        spec = spec.model_copy(update={"scenario": str(path.parent / scenario)})
+    for key in ("scenario", "posterior"):  # paths beside the file; an absolute path stays
+        named = getattr(spec, key, None)
+        if isinstance(named, str) and (path.parent / named).is_file():
+            spec = spec.model_copy(update={key: str(path.parent / named)})
     return spec
 
 
 # ---------------------------------------------------------------- planning
 
 
-def plan_study(study: Study) -> Plan:
-    """The runs of a study, every one validated before anything runs."""
+def plan_study(study: Study, posterior: PosteriorSample | None = None) -> Plan:
+    """The runs of a study, every one validated before anything runs.
+
+    With a posterior (``posterior``, or the study's ``posterior`` file), replication r
+    draws one parameter set by weight, the same at every point and in every arm; the
+    study's ``set``, its arms and its design are applied after the draw.
+    """
     _check_types(study)
     base = _load_base(study.scenario, study.set)
     arms = study.arms or {"base": {}}
     points, units = design_points(study)
     seeds = replication_seeds(study.seed, study.replications)
+    sample = posterior or (_read_posterior(study.posterior) if study.posterior else None)
+    if sample is not None:
+        _check_free(base, study, sample)
+    drawn = [_drawn(sample, base, seed) for seed in seeds]
     tasks: list[RunTask] = []
     for point, values in enumerate(points):
-        concrete = scenario_keys(base, study, values)
         for replication, seed in enumerate(seeds):
+            row, fitted = drawn[replication]
+            within = base.override(fitted) if fitted else base
+            concrete = scenario_keys(within, study, values)
+            kept = {**fitted, **study.set} if fitted else {}  # what the study sets wins
             for arm, arm_set in arms.items():
-                overrides = {**arm_set, **concrete}
-                tasks.append(RunTask(len(tasks), arm, point, replication, seed, overrides, values))
+                overrides = {**kept, **arm_set, **concrete}
+                tasks.append(
+                    RunTask(len(tasks), arm, point, replication, seed, overrides, values, row)
+                )
     bases = {arm: base for arm in arms}
     _validate_tasks(bases, tasks)
     _check_at(study.at, bases)
-    return Plan(study.name, bases, tasks, list(study.parameters), units, study.at)
+    source = str(sample.path) if sample is not None else None
+    return Plan(study.name, bases, tasks, list(study.parameters), units, study.at, source)
 
 
 def plan_arms(
@@ -246,8 +268,14 @@ def plan_arms(
     seed: int,
     independent: bool = False,
     at: float | None = None,
+    posterior: PosteriorSample | None = None,
+    pinned: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Plan:
-    """Arms to compare, each a scenario, over common (or independent) replications."""
+    """Arms to compare, each a scenario, over common (or independent) replications.
+
+    With a ``posterior``, each run draws a parameter set by its seed (so paired arms
+    share it); ``pinned`` holds each arm's own keys, applied again after the draw.
+    """
     _check_at(at, bases)
     count = replications * (len(bases) if independent else 1)
     seeds = replication_seeds(seed, count)
@@ -255,8 +283,49 @@ def plan_arms(
     for replication in range(replications):
         for index, arm in enumerate(bases):
             which = replication * len(bases) + index if independent else replication
-            tasks.append(RunTask(len(tasks), arm, 0, replication, seeds[which]))
-    return Plan("compare", dict(bases), tasks, [], at=at)
+            row, fitted = _drawn(posterior, bases[arm], seeds[which])
+            overrides = {**fitted, **(pinned or {}).get(arm, {})} if fitted else {}
+            tasks.append(RunTask(len(tasks), arm, 0, replication, seeds[which], overrides, {}, row))
+    source = str(posterior.path) if posterior is not None else None
+    return Plan("compare", dict(bases), tasks, [], at=at, posterior=source)
+
+
+def _drawn(
+    sample: PosteriorSample | None, scenario: Scenario, seed: int
+) -> tuple[int | None, dict[str, Any]]:
+    """The posterior row a run with ``seed`` draws and its overrides (none without one)."""
+    if sample is None:
+        return None, {}
+    row = sample.row(seed)
+    return row, sample.overrides(scenario, row)
+
+
+def _read_posterior(path: str) -> PosteriorSample:
+    from econsim.experiments.calibration.posterior import read_posterior
+
+    return read_posterior(path)
+
+
+def _check_free(base: Scenario, study: Study, sample: PosteriorSample) -> None:
+    """Refuse a design parameter that sets a key the posterior draws: which should win?"""
+    from econsim.experiments.calibration.fit import settings
+
+    raw = base.model_dump(mode="json")
+    drawn = {k for key in settings(base, sample.at(0)) for k in _expanded(raw, key)}
+    for name in study.parameters:
+        shared = sorted(drawn & _expanded(raw, name))
+        if shared:
+            raise StudyError(
+                f"parameters.{name}: the posterior ({sample.path}) draws {shared[0]}; "
+                "drop the parameter from the study, or run it without the posterior"
+            )
+
+
+def _expanded(raw: dict[str, Any], key: str) -> set[str]:
+    try:
+        return set(expand_key(raw, key))
+    except (ScenarioError, KeyError, TypeError):
+        return {key}
 
 
 def scenario_keys(base: Scenario, study: Study, values: Mapping[str, Any]) -> dict[str, Any]:

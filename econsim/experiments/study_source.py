@@ -45,10 +45,13 @@ def changed_study(
     assignments: Sequence[str] = (),
     replications: int | None = None,
     at: float | None = None,
+    posterior: Path | None = None,
 ) -> Study:
-    """The study file with the command line's --set, --replications and --at applied."""
+    """The study file with the command line's --set, -n, --at and --posterior applied."""
     spec = load_study(source)
     changes: dict[str, Any] = {}
+    if posterior is not None:
+        changes["posterior"] = str(posterior)
     if assignments:
         changes["set"] = {**spec.set, **parse_assignments(assignments)}
     if replications is not None:
@@ -65,6 +68,7 @@ def study_runs(
     assignments: Sequence[str] = (),
     replications: int | None = None,
     at: float | None = None,
+    posterior: Path | None = None,
 ) -> tuple[Path, pl.DataFrame, float]:
     """A study's folder, runs table and end year: read from its folder, or run first.
 
@@ -72,12 +76,14 @@ def study_runs(
     run, or resumed, by ``runner``, once ``metric`` is known to be one of its metrics.
     """
     if (source / STUDY).is_file():
-        if assignments or replications is not None or at is not None:
-            raise StudyError(f"{source}: a study folder that has run takes no --set, -n or --at")
+        if assignments or replications is not None or at is not None or posterior is not None:
+            raise StudyError(
+                f"{source}: a study folder that has run takes no --set, -n, --at or --posterior"
+            )
         runner.check_writable(source)  # what is found there is written there
         results = read_study(source)
         return source, results.runs, results.end
-    spec = changed_study(source, assignments, replications, at)
+    spec = changed_study(source, assignments, replications, at, posterior)
     plan = runner.plan(spec)
     check_metrics(next(iter(plan.bases.values())), [metric], "--metric")
     folder = runner.folder(spec.name)

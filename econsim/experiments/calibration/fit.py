@@ -142,18 +142,28 @@ def with_values(
     ``values`` maps the first key of each fitted value, or any other scenario key, to
     the value.
     """
-    overrides = {"economy.firms": firms, "horizon": years, **settings(name, values)}
-    scenario = load_scenario(name, overrides)
-    return scenario.override(corpora(scenario))
+    scenario = load_scenario(name, {"economy.firms": firms, "horizon": years})
+    return scenario.override(fitted_overrides(scenario, values))
 
 
-def settings(name: str, values: Mapping[str, float]) -> dict[str, float]:
+def fitted_overrides(scenario: Scenario, values: Mapping[str, float]) -> dict[str, float]:
+    """Overrides that give ``scenario`` the fitted ``values``, with its corpora derived again.
+
+    The corpora follow from the data per task type (module docstring), so a set of
+    values is only whole with them: a posterior's draw is applied this way.
+    """
+    keys = settings(scenario, values)
+    return {**keys, **corpora(scenario.override(keys))}
+
+
+def settings(scenario: Scenario | str, values: Mapping[str, float]) -> dict[str, float]:
     """The scenario keys that ``values`` set (a relative value, in every vertical).
 
     ``values`` maps the first key of each fitted value to the value; any other key is
     a scenario key set as it is.
     """
-    held = current(name)
+    scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    held = current(scenario)
     fitted_keys = {fitted.keys[0] for fitted in FITTED}
     out = {key: value for key, value in values.items() if key not in fitted_keys}
     for fitted in FITTED:
@@ -161,15 +171,14 @@ def settings(name: str, values: Mapping[str, float]) -> dict[str, float]:
         if value is None:
             continue
         if fitted.relative:
-            out.update(_scaled(name, fitted.keys, value / held[fitted.keys[0]]))
+            out.update(_scaled(scenario, fitted.keys, value / held[fitted.keys[0]]))
         else:
             out.update(dict.fromkeys(fitted.keys, value))
     return out
 
 
-def _scaled(name: str, keys: Sequence[str], factor: float) -> dict[str, float]:
+def _scaled(scenario: Scenario, keys: Sequence[str], factor: float) -> dict[str, float]:
     """Every vertical's value of each ``verticals.*.key``, times ``factor``."""
-    scenario = load_scenario(name)
     out = {}
     for key in keys:
         leaf = key.removeprefix("verticals.*.")
@@ -213,12 +222,13 @@ def misfit(
     return total
 
 
-def current(name: str = "baseline") -> dict[str, float]:
+def current(scenario: Scenario | str = "baseline") -> dict[str, float]:
     """The fitted values as the scenario holds them now."""
-    scenario = load_scenario(name).model_dump()
+    held = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    raw = held.model_dump()
     out = {}
     for fitted in FITTED:
-        node: Any = scenario
+        node: Any = raw
         parts = fitted.keys[0].split(".")
         for part in parts:
             node = next(iter(node.values())) if part == "*" else node[part]
