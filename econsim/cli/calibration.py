@@ -24,40 +24,38 @@ from econsim.cli.execution import study_errors
     type=click.IntRange(min=1),
     help="Local worker processes (default: all cores; 1: this process).",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Run the particles on an existing Dask cluster, e.g. tcp://10.0.0.5:8786.",
+)
 @quiet_option
-def calibrate(spec: str, out: Path | None, workers: int | None, quiet: bool) -> None:
+def calibrate(
+    spec: str, out: Path | None, workers: int | None, scheduler: str | None, quiet: bool
+) -> None:
     """ABC-SMC posterior of a calibration SPEC (a file, or a bundled one's name).
 
     Held-out observations are checked as predictions; see docs/calibration.md.
     """
     from econsim.experiments.calibration.inference import calibrate as run
     from econsim.experiments.calibration.inference import load_calibration
+    from econsim.extras import require
 
+    require("pyabc", "econsim calibrate")  # before an hour of runs, not after
+    require("matplotlib", "econsim calibrate (its figures)", extra="calibrate")
+    require("plotly", "econsim calibrate (its page)", extra="calibrate")
     with study_errors():
         calibration = load_calibration(spec)
         folder = out or new_folder("runs", f"calibration-{calibration.name}")
         check_writable(folder.parent)
-        posterior = run(calibration, folder, workers or os.cpu_count() or 1)
+        posterior = run(calibration, folder, workers or os.cpu_count() or 1, scheduler=scheduler)
+        from econsim.report.calibration_page import write_calibration_views
+
+        written = write_calibration_views(posterior, folder)
     if quiet:
         return
-    click.echo(f"{'parameter':<36} {'prior 90%':>21}  {'posterior 90%':>21}  {'median':>9}  width")
-    for row in posterior.parameters.iter_rows(named=True):
-        prior = f"{row['prior_low']:.3g} - {row['prior_high']:.3g}"
-        found = f"{row['posterior_low']:.3g} - {row['posterior_high']:.3g}"
-        click.echo(
-            f"{row['parameter']:<36} {prior:>21}  {found:>21}  "
-            f"{row['posterior_median']:>9.3g}  {row['width_ratio']:.2f}"
-        )
-    diagnostics, checks = posterior.diagnostics, posterior.predictive
-    held = checks.filter(checks["role"] == "held out")
-    simulations = int(diagnostics["simulations"].sum())
-    crps = float(held["crps"].to_numpy().mean()) if held.height else float("nan")
-    click.echo(
-        f"{diagnostics.height} generations, {simulations} simulations; held out: "
-        f"{int(held['inside'].sum())} of {held.height} inside their 90% predictive "
-        f"intervals, mean CRPS {crps:.2f} half-widths"
-    )
+    click.echo(posterior.describe())
     click.echo(
         f"wrote {folder}/ posterior.parquet parameters.parquet diagnostics.parquet "
-        "predictive.parquet"
+        "predictive.parquet " + " ".join(path.name for path in written)
     )

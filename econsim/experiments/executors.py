@@ -104,14 +104,7 @@ class DaskCluster:
     """An existing Dask cluster (``tcp://host:port``); workers must share the folder."""
 
     def __init__(self, address: str) -> None:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise StudyError("--scheduler needs Dask: pip install 'econsim[cluster]'") from None
-        try:
-            self._client = Client(address, timeout=10)
-        except (OSError, TimeoutError) as error:
-            raise StudyError(f"--scheduler {address}: cannot connect ({error})") from None
+        self._client = dask_client(address)
         self.workers = max(len(self._client.scheduler_info().get("workers", {})), 1)
 
     def map(self, job: Job, items: Iterable[Any]) -> Iterator[dict[str, Any]]:
@@ -125,6 +118,18 @@ class DaskCluster:
     def close(self) -> None:
         """Disconnect (the cluster itself keeps running)."""
         self._client.close()
+
+
+def dask_client(address: str) -> Any:
+    """A client of the Dask cluster at ``address``, or a StudyError that says why not."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise StudyError("--scheduler needs Dask: pip install 'econsim[cluster]'") from None
+    try:
+        return Client(address, timeout=10)
+    except (OSError, TimeoutError) as error:
+        raise StudyError(f"--scheduler {address}: cannot connect ({error})") from None
 
 
 def executor_for(workers: int | None, scheduler: str | None) -> Executor:

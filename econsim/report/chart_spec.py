@@ -57,6 +57,7 @@ class Chart:
 
     ``horizontal``: values run along x and the categories (``y``) down the side.
     ``vlines``: (x, label, colour) marks across every panel.
+    ``shared_axes``: small multiples share their scales (off: each panel its own).
     """
 
     name: str
@@ -68,6 +69,7 @@ class Chart:
     log_y: bool = False
     horizontal: bool = False
     vlines: list[tuple[float, str, str]] = field(default_factory=list)
+    shared_axes: bool = True
 
 
 def grid(count: int) -> tuple[int, int]:

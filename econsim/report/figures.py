@@ -54,7 +54,8 @@ def to_matplotlib(chart: Chart) -> Figure:
         categories = max(len(s.y) for p in chart.panels for s in p.series)
         size = (9.0, 0.35 * max(categories, 4) + 1.5)
     figure = Figure(figsize=size, layout="constrained")
-    axes = figure.subplots(rows, columns, sharex=count > 1, sharey=count > 1, squeeze=False)
+    shared = count > 1 and chart.shared_axes
+    axes = figure.subplots(rows, columns, sharex=shared, sharey=shared, squeeze=False)
     for ax, panel in zip(axes.flat, chart.panels, strict=False):
         for position, series in enumerate(panel.series):
             _draw(ax, series, chart.horizontal, position, len(panel.series))

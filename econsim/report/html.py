@@ -110,7 +110,7 @@ def study_sections(view: StudyView) -> list[Section]:
     tables = {"differences": view.comparison, "sensitivity": view.sensitivity}
     for chart in study_charts(view):
         table = tables.get(chart.name)
-        below = "" if table is None else _frame_table(table)
+        below = "" if table is None else frame_table(table)
         sections.append((chart.title, _figure(chart) + below))
     bases = view.description.get("bases", {})
     sections.append(
@@ -141,7 +141,8 @@ def _counts(runs: pl.DataFrame) -> str:
     return _table(counts.columns, counts.rows())
 
 
-def _frame_table(frame: pl.DataFrame) -> str:
+def frame_table(frame: pl.DataFrame) -> str:
+    """A table of a frame, floats to four significant digits."""
     rows = [[f"{c:.4g}" if isinstance(c, float) else c for c in row] for row in frame.rows()]
     return _table(frame.columns, rows)
 

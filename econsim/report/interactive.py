@@ -26,8 +26,8 @@ def to_plotly(chart: Chart) -> go.Figure:
     figure = make_subplots(
         rows=rows,
         cols=columns,
-        shared_xaxes=count > 1,
-        shared_yaxes=count > 1,
+        shared_xaxes=count > 1 and chart.shared_axes,
+        shared_yaxes=count > 1 and chart.shared_axes,
         subplot_titles=[p.title for p in chart.panels] if count > 1 else None,
         horizontal_spacing=0.03,
         vertical_spacing=min(0.12, 70 / height),  # 70 px between rows, however many

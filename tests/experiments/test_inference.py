@@ -11,6 +11,8 @@ import dataclasses
 import importlib.util
 import math
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import polars as pl
@@ -174,3 +176,66 @@ def test_the_bundled_calibration_loads_with_every_fitted_value_and_transfer():
     spec = load_calibration("baseline")
     assert "capability.generalization" in spec.parameters
     assert spec.cutoff == 2025.0 and spec.method.population >= 100
+
+
+# ------------------------------------------------------------------ on a Dask cluster
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
+    ) as running:
+        yield running.scheduler_address
+
+
+def test_the_command_line_calibrates_on_a_dask_cluster(cluster, tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY.replace("GENERATIONS", "1").replace("firms = 300", "firms = 100"))
+    out = tmp_path / "out"
+    args = ["calibrate", str(path), "--out", str(out), "--scheduler", cluster]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    sample = pl.read_parquet(out / "posterior.parquet")
+    assert sample.height == 6 and sample["weight"].sum() == pytest.approx(1.0)
+    for name in ("calibration.html", "marginals.png", "predictive.png"):  # the page
+        assert (out / name).stat().st_size > 0
+    assert "effective sample size" in result.output
+
+
+def test_an_unreachable_cluster_is_exit_code_2_and_writes_nothing(tmp_path):
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY.replace("GENERATIONS", "1"), encoding="utf-8")
+    args = ["calibrate", str(path), "--out", str(tmp_path / "out"), "--scheduler",
+            "tcp://127.0.0.1:1"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "cannot connect" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_local_workers_posterior_within_monte_carlo_error(
+    cluster, tmp_path
+):
+    text = TINY.replace("GENERATIONS", "1").replace("population = 6", "population = 30")
+    path = tmp_path / "wide.toml"
+    path.write_text(text.replace("firms = 300", "firms = 100"), encoding="utf-8")
+    spec = load_calibration(path)
+    # local workers are forked: from a process of their own, not one with the cluster's threads
+    out = str(tmp_path / "local")
+    command = [sys.executable, "-m", "econsim.cli", "calibrate", str(path), "-j", "2", "--out", out]
+    assert subprocess.run(command, check=False).returncode == 0
+    local = pl.read_parquet(tmp_path / "local" / "posterior.parquet")
+    dask = calibrate(spec, tmp_path / "dask", scheduler=cluster).sample
+    for key, prior in spec.parameters.items():
+        means, errors = [], []
+        for sample in (local, dask):
+            inner = np.array([prior.to_inner(v) for v in sample[key]])
+            weights = sample["weight"].to_numpy()
+            mean = float(np.sum(weights * inner))
+            ess = 1.0 / float(np.sum(weights**2))
+            means.append(mean)
+            errors.append(float(np.sum(weights * (inner - mean) ** 2)) / ess)
+        assert abs(means[0] - means[1]) < 4 * math.sqrt(sum(errors)), key

@@ -230,13 +230,41 @@ class Distance:
 
 @dataclass(frozen=True)
 class Posterior:
-    """What a calibration wrote: the sample, the method's record, the predictive checks."""
+    """What a calibration wrote: the sample, the method's record, the predictive checks.
+
+    ``prior`` holds draws from the priors (for the page), ``scales`` each parameter's.
+    """
 
     folder: Path
     sample: pl.DataFrame
     parameters: pl.DataFrame
     diagnostics: pl.DataFrame
     predictive: pl.DataFrame
+    prior: pl.DataFrame
+    scales: dict[str, str]
+
+    def describe(self) -> str:
+        """Each parameter's prior and posterior intervals, the effort, the held-out checks."""
+        lines = [
+            f"{'parameter':<36} {'prior 90%':>21}  {'posterior 90%':>21}  {'median':>9}  width"
+        ]
+        for row in self.parameters.iter_rows(named=True):
+            prior = f"{row['prior_low']:.3g} - {row['prior_high']:.3g}"
+            found = f"{row['posterior_low']:.3g} - {row['posterior_high']:.3g}"
+            lines.append(
+                f"{row['parameter']:<36} {prior:>21}  {found:>21}  "
+                f"{row['posterior_median']:>9.3g}  {row['width_ratio']:.2f}"
+            )
+        held = self.predictive.filter(pl.col("role") == "held out")
+        crps = float(held["crps"].mean()) if held.height else math.nan  # type: ignore[arg-type]
+        lines.append(
+            f"{self.diagnostics.height} generations, "
+            f"{int(self.diagnostics['simulations'].sum())} simulations, effective sample size "
+            f"{self.diagnostics['effective_sample_size'][-1]:.0f} of {self.sample.height}; "
+            f"held out: {int(held['inside'].sum())} of {held.height} inside their 90% "
+            f"predictive intervals, mean CRPS {crps:.2f} half-widths"
+        )
+        return "\n".join(lines)
 
 
 def calibrate(
@@ -244,28 +272,26 @@ def calibrate(
     folder: str | Path,
     workers: int = 1,
     observations: tuple[Observation, ...] | None = None,
+    scheduler: str | None = None,
 ) -> Posterior:
     """Run (or resume) the calibration in ``folder`` and write its tables there.
 
     ``observations`` replaces the spec's (for checks of what moves the posterior).
-    With one worker the sample is the same for the same seed; with more, pyabc's
-    workers take particles as they finish, so it is the same in distribution only.
+    With one worker the sample is the same for the same seed; with more, or on the
+    Dask cluster at ``scheduler``, pyabc's workers take particles as they finish (and
+    a Dask worker seeds each particle afresh), so it is the same in distribution only.
     """
     require("pyabc", "econsim calibrate")
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)  # pyabc's per-generation chatter
+    sampler = _sampler(workers, scheduler)  # a cluster that cannot be reached: nothing written
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     _claim(folder, spec)
     observations = observations if observations is not None else spec.observations()
     prior = pyabc.Distribution(
         {f"p{i}": p.random_variable() for i, p in enumerate(spec.parameters.values())}
-    )
-    sampler = (
-        pyabc.sampler.SingleCoreSampler()
-        if workers <= 1
-        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
     )
     abc = pyabc.ABCSMC(
         Simulator(spec, observations),
@@ -282,13 +308,30 @@ def calibrate(
         abc.load(database, 1)
     else:
         abc.new(database, observed)
-    if done < spec.method.generations:
-        abc.run(
-            max_nr_populations=spec.method.generations - done,
-            minimum_epsilon=spec.method.min_epsilon,
-        )
+    try:
+        if done < spec.method.generations:
+            abc.run(
+                max_nr_populations=spec.method.generations - done,
+                minimum_epsilon=spec.method.min_epsilon,
+            )
+    finally:
+        if scheduler:
+            sampler.client.close()  # the cluster itself keeps running
     history = pyabc.History(database, _id=1)
     return _write(folder, spec, observations, history)
+
+
+def _sampler(workers: int, scheduler: str | None) -> Any:
+    """The sampler: this process, local worker processes, or a Dask cluster (pyabc's)."""
+    import pyabc
+
+    if scheduler:
+        from econsim.experiments.executors import dask_client
+
+        return pyabc.sampler.DaskDistributedSampler(dask_client=dask_client(scheduler))
+    if workers <= 1:
+        return pyabc.sampler.SingleCoreSampler()
+    return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
 
 
 def _claim(folder: Path, spec: Calibration) -> None:
@@ -362,7 +405,20 @@ def _write(
         held_out_crps=held["crps"].mean(),
     )
     _write_json(folder / "calibration.json", record)
-    return Posterior(folder, sample, parameters, diagnostics, predictive)
+    scales: dict[str, str] = {key: prior.scale for key, prior in spec.parameters.items()}
+    return Posterior(folder, sample, parameters, diagnostics, predictive, prior_draws(spec), scales)
+
+
+def prior_draws(spec: Calibration, count: int = 4000) -> pl.DataFrame:
+    """Draws from each parameter's prior (seeded by the spec), in the scenario's units."""
+    rng = np.random.default_rng(spec.seed)
+    return pl.DataFrame(
+        {
+            key: np.vectorize(prior.from_inner)(prior.random_variable().rvs(size=count,
+                                                                           random_state=rng))
+            for key, prior in spec.parameters.items()
+        }
+    )  # fmt: skip
 
 
 def narrowing(spec: Calibration, sample: pl.DataFrame) -> pl.DataFrame:
