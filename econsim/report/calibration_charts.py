@@ -54,7 +54,7 @@ def marginals_chart(prior: pl.DataFrame, posterior: pl.DataFrame, scales: dict[s
         "marginals",
         "Each parameter: prior and posterior (weighted particles), on the prior's scale",
         panels,
-        x_label="value (log10 where the prior is log-uniform or log-normal)",
+        x_label="value (log10 on a log scale)",
         y_label="density",
         shared_axes=False,
     )
@@ -110,46 +110,38 @@ def pair_charts(posterior: pl.DataFrame, scales: dict[str, str], count: int = 3)
 
 
 def predictive_chart(predictive: pl.DataFrame) -> Chart:
-    """Every observation with its interval, and the posterior's 90% predictive interval."""
-    panels: list[Panel] = []
-    for kind in predictive["kind"].unique(maintain_order=True).to_list():
-        rows = predictive.filter(pl.col("kind") == kind)
-        names = [
-            f"{r['measure']} {r['time']:.1f}{' (held out)' if r['role'] != 'fit' else ''}"
-            for r in rows.iter_rows(named=True)
-        ]
-        panels.append(
-            Panel(
-                kind,
-                [
-                    Series(
-                        "observed, with its interval",
-                        rows["observed"].to_list(),
-                        names,
-                        OBSERVED,
-                        mark="points",
-                        low=rows["low"].to_list(),
-                        high=rows["high"].to_list(),
-                        legend=not panels,
-                    ),
-                    Series(
-                        "predicted: posterior median and 90% interval",
-                        rows["predicted"].to_list(),
-                        names,
-                        POSTERIOR,
-                        mark="points",
-                        low=rows["predicted_low"].to_list(),
-                        high=rows["predicted_high"].to_list(),
-                        legend=not panels,
-                    ),
-                ],
-            )
-        )
+    """Every observation's interval and the posterior's 90% predictive interval, on one axis.
+
+    The axis is the distance's: from the observation, in half-widths of its interval
+    (logit for shares and capabilities, log for the gap), so fitted and held-out rows
+    of every kind read alike.
+    """
+    names = [
+        f"{r['measure']} {r['time']:.1f}{' (held out)' if r['role'] != 'fit' else ''}"
+        for r in predictive.iter_rows(named=True)
+    ]
+    observed = Series(
+        "observed, with its interval",
+        [0.0] * predictive.height,
+        names,
+        OBSERVED,
+        mark="points",
+        low=predictive["interval_low"].to_list(),
+        high=predictive["interval_high"].to_list(),
+    )
+    predicted = Series(
+        "predicted: posterior median and 90% interval",
+        predictive["residual"].to_list(),
+        names,
+        POSTERIOR,
+        mark="points",
+        low=predictive["residual_low"].to_list(),
+        high=predictive["residual_high"].to_list(),
+    )
     return Chart(
         "predictive",
         "Observed against predicted, fitted rows and held-out rows (checked as predictions)",
-        panels,
-        x_label="value (a share, a capability, or a benchmark-to-real ratio)",
+        [Panel("", [observed, predicted])],
+        x_label="from the observation, in half-widths of its interval (logit or log scale)",
         horizontal=True,
-        shared_axes=False,
     )

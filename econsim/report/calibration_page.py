@@ -20,6 +20,10 @@ class Calibrated(Protocol):
         """The posterior: one row per parameter set, with its ``weight``."""
 
     @property
+    def views(self) -> pl.DataFrame:
+        """Each view's share of the prior and the posterior, and its held-out scores."""
+
+    @property
     def prior(self) -> pl.DataFrame:
         """Draws from the priors, a column per parameter."""
 
@@ -63,6 +67,7 @@ def write_calibration_views(calibrated: Calibrated, folder: Path) -> list[Path]:
         ("What was found", preformatted(calibrated.describe())),
         ("Each parameter: prior and posterior 90% intervals", frame_table(calibrated.parameters)),
         ("Each observation: predicted against observed", frame_table(checks)),
+        ("The views compared by the data", frame_table(calibrated.views)),
         *chart_sections(charts),
         ("The method, generation by generation", frame_table(calibrated.diagnostics)),
     ]

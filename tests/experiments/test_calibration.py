@@ -169,3 +169,30 @@ def test_a_held_out_observation_changes_no_fitted_value():
     assert misfit("baseline", values, kind=kind, observations=one_fit_moved, **small) != misfit(
         "baseline", values, kind=kind, **small
     )
+
+
+# ------------------------------------------------------------------ the views over a posterior
+
+
+def test_the_views_are_told_apart_by_what_separates_them_and_scored_on_held_out_rows():
+    from econsim.experiments.calibration.inference import Prior
+    from econsim.experiments.calibration.views import separating, view_scores
+
+    transfer = "capability.generalization"
+    places = separating([transfer, "capability.grounding", "verticals.*.type_data_scale"])
+    assert places == {transfer: [1e-9, 0.1], "capability.grounding": [1.0, 10.0]}
+    prior = Prior(low=1e-9, high=0.1, scale="log")
+    # a quarter of the prior lies nearer the baseline's view, three quarters of the
+    # posterior's weight: posterior odds 3 over prior odds 1/3
+    draws = pl.DataFrame({transfer: [1e-8, 1e-3, 1e-2, 1e-1]})
+    posterior = pl.DataFrame({transfer: [1e-8, 1e-7, 1e-2], "weight": [0.5, 0.25, 0.25]})
+    share = Observation("a share", "adoption", 2025.5, 0.5, 0.25, 0.75, "s", role="held out")
+    stats = [{"o0": 0.5}, {"o0": 0.5}, {"o0": 0.75}]  # the optimist's particle: a half-width off
+    table = view_scores(posterior, stats, draws, (share,), {transfer: prior.unit})
+    baseline, optimist = table.rows(named=True)
+    assert (baseline["view"], optimist["view"]) == ("baseline", "generalization_optimist")
+    assert baseline["posterior_mass"] == pytest.approx(0.75) and baseline["prior_mass"] == 0.25
+    assert baseline["bayes_factor"] == pytest.approx(9.0)
+    assert optimist["bayes_factor"] == pytest.approx(1 / 9)
+    assert baseline["held_out_crps"] == pytest.approx(0.0) and baseline["held_out_inside"] == 1.0
+    assert optimist["held_out_crps"] == pytest.approx(1.0) and optimist["held_out_inside"] == 0.0

@@ -29,7 +29,11 @@ from econsim.experiments.calibration.inference import (
 )
 from econsim.experiments.calibration.measures import unscaled
 from econsim.experiments.calibration.observations import Observation
-from econsim.experiments.calibration.predictive import crps, weighted_quantiles
+from econsim.experiments.calibration.predictive import (
+    crps,
+    predictive_checks,
+    weighted_quantiles,
+)
 
 # pyabc takes seconds to import: only the worker that runs these tests pays for it
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyabc") is None, reason="no pyabc")
@@ -105,6 +109,14 @@ def test_the_distance_adds_fitted_residuals_in_half_widths_and_skips_held_out_ro
     # predictions go back to the observation's units: logit for shares, log for the gap
     assert unscaled("adoption", math.log(3.0)) == pytest.approx(0.75)
     assert unscaled("gap", math.log(3.0)) == pytest.approx(3.0)
+
+
+def test_predictions_are_placed_in_half_widths_from_the_observation():
+    share = Observation("a share", "adoption", 2024.0, 0.5, 0.25, 0.75, "s")  # logit ±ln 3
+    row = predictive_checks((share,), np.ones(3), [{"o0": 0.75}] * 3).row(0, named=True)
+    assert (row["interval_low"], row["interval_high"]) == pytest.approx((-1.0, 1.0))
+    assert row["residual"] == pytest.approx(1.0) and row["residual_low"] == pytest.approx(1.0)
+    assert not row["inside"] and row["crps"] == pytest.approx(1.0)  # a point a half-width off
 
 
 def test_weighted_quantiles_and_crps_match_closed_forms():

@@ -60,23 +60,21 @@ def test_the_pair_that_trades_off_comes_first():
     assert "correlation -" in charts[0].title
 
 
-def test_every_observation_is_drawn_beside_its_prediction_by_kind():
+def test_every_observation_is_drawn_beside_its_prediction_on_one_axis():
     predictive = pl.DataFrame(
         {
             "measure": ["US firms", "US firms", "software gap"],
-            "kind": ["adoption", "adoption", "gap"],
             "role": ["fit", "held out", "fit"],
             "time": [2024.1, 2025.85, 2024.3],
-            "observed": [0.05, 0.09, 2.0],
-            "low": [0.04, 0.08, 1.5],
-            "high": [0.06, 0.10, 2.5],
-            "predicted_low": [0.03, 0.07, 1.2],
-            "predicted": [0.05, 0.1, 2.2],
-            "predicted_high": [0.07, 0.13, 3.0],
+            "residual_low": [-1.5, -0.5, -3.0],
+            "residual": [0.0, 0.5, -1.0],
+            "residual_high": [1.5, 2.5, 0.2],
+            "interval_low": [-1.0, -0.9, -1.1],
+            "interval_high": [1.0, 1.1, 0.9],
         }
     )
     chart = predictive_chart(predictive)
-    assert [p.title for p in chart.panels] == ["adoption", "gap"]
     observed, predicted = chart.panels[0].series
-    assert observed.y == ["US firms 2024.1", "US firms 2025.8 (held out)"]
-    assert predicted.low == [0.03, 0.07] and predicted.high == [0.07, 0.13]
+    assert observed.y == ["US firms 2024.1", "US firms 2025.8 (held out)", "software gap 2024.3"]
+    assert observed.x == [0.0, 0.0, 0.0] and observed.low == [-1.0, -0.9, -1.1]
+    assert predicted.x == [0.0, 0.5, -1.0] and predicted.high == [1.5, 2.5, 0.2]

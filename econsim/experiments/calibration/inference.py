@@ -48,6 +48,7 @@ from econsim.experiments.calibration.observations import (
     with_cutoff,
 )
 from econsim.experiments.calibration.predictive import predictive_checks, weighted_quantiles
+from econsim.experiments.calibration.views import view_scores
 from econsim.experiments.study import read_spec
 from econsim.extras import require
 from econsim.results.files import write_atomically
@@ -98,6 +99,11 @@ class Prior(BaseModel):
         """The central ``level`` interval of the prior, on the inner scale."""
         variable = self.random_variable()
         return variable.ppf((1 - level) / 2), variable.ppf((1 + level) / 2)
+
+    def unit(self, value: float) -> float:
+        """Where ``value`` lies in the range, from 0 (low) to 1 (high), on the inner scale."""
+        low, high = self.to_inner(self.low), self.to_inner(self.high)
+        return (self.to_inner(value) - low) / (high - low)
 
     def random_variable(self) -> Any:
         """The prior as a pyabc random variable on the inner scale."""
@@ -240,6 +246,7 @@ class Posterior:
     parameters: pl.DataFrame
     diagnostics: pl.DataFrame
     predictive: pl.DataFrame
+    views: pl.DataFrame
     prior: pl.DataFrame
     scales: dict[str, str]
 
@@ -264,6 +271,13 @@ class Posterior:
             f"held out: {int(held['inside'].sum())} of {held.height} inside their 90% "
             f"predictive intervals, mean CRPS {crps:.2f} half-widths"
         )
+        for row in self.views.iter_rows(named=True):
+            lines.append(
+                f"view {row['view']}: {row['posterior_mass']:.2f} of the posterior against "
+                f"{row['prior_mass']:.2f} of the prior (Bayes factor {row['bayes_factor']:.2g}); "
+                f"its particles' held-out CRPS {row['held_out_crps']:.2f}, "
+                f"{row['held_out_inside']:.0%} inside"
+            )
         return "\n".join(lines)
 
 
@@ -365,13 +379,15 @@ def _write(
     from pyabc.weighted_statistics import effective_sample_size
 
     last = int(history.max_t)
-    frame, weights = history.get_distribution(m=0, t=last)
+    particles = history.get_population(t=last).particles  # parameters beside their runs
+    weights = np.array([particle.weight for particle in particles], float)
     sample = pl.DataFrame(
         {
-            key: [prior.from_inner(float(v)) for v in frame[f"p{i}"]]
+            key: [prior.from_inner(float(particle.parameter[f"p{i}"])) for particle in particles]
             for i, (key, prior) in enumerate(spec.parameters.items())
         }
-    ).with_columns(weight=pl.Series(np.asarray(weights, float)), generation=pl.lit(last))
+    ).with_columns(weight=pl.Series(weights), generation=pl.lit(last))
+    stats = [dict(particle.sum_stat) for particle in particles]
     populations = history.get_all_populations()
     populations = populations[populations["t"] >= 0]
     ess = [effective_sample_size(history.get_distribution(m=0, t=int(t))[1]) for t in
@@ -388,12 +404,15 @@ def _write(
         effective_sample_size=pl.Series(np.asarray(ess, float)),
     )
     parameters = narrowing(spec, sample)
-    draw_weights, stats = history.get_weighted_sum_stats(t=last)
-    predictive = predictive_checks(observations, np.asarray(draw_weights, float), stats)
+    predictive = predictive_checks(observations, weights, stats)
+    prior = prior_draws(spec)
+    units = {key: prior_spec.unit for key, prior_spec in spec.parameters.items()}
+    views = view_scores(sample, stats, prior, observations, units)
     tables = {"posterior": sample, "parameters": parameters, "diagnostics": diagnostics,
-              "predictive": predictive}  # fmt: skip
+              "predictive": predictive, "views": views}  # fmt: skip
     for name, table in tables.items():
-        write_atomically(folder / f"{name}.parquet", table.write_parquet)
+        if table.height:  # no views table when the spec infers nothing that separates them
+            write_atomically(folder / f"{name}.parquet", table.write_parquet)
     held = predictive.filter(pl.col("role") == "held out")
     record = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
     record.update(
@@ -405,8 +424,8 @@ def _write(
         held_out_crps=held["crps"].mean(),
     )
     _write_json(folder / "calibration.json", record)
-    scales: dict[str, str] = {key: prior.scale for key, prior in spec.parameters.items()}
-    return Posterior(folder, sample, parameters, diagnostics, predictive, prior_draws(spec), scales)
+    scales: dict[str, str] = {key: p.scale for key, p in spec.parameters.items()}
+    return Posterior(folder, sample, parameters, diagnostics, predictive, views, prior, scales)
 
 
 def prior_draws(spec: Calibration, count: int = 4000) -> pl.DataFrame:

@@ -24,7 +24,9 @@ def predictive_checks(
     interval over the observation's own interval, both on the residual scale (an
     interval as wide as the prior's proves little). ``crps``: the continuous ranked
     probability score of the draws at the observation, on the residual scale, in
-    half-widths of its interval (lower is better).
+    half-widths of its interval (lower is better). ``residual_*``: the predictive
+    interval and ``interval_*`` the observation's, on that scale from the observation,
+    in half-widths: every row on one axis, as the distance reads them.
     """
     rows = []
     for i, o in enumerate(observations):
@@ -32,6 +34,10 @@ def predictive_checks(
         ok = np.isfinite(draws)
         low, median, high = weighted_quantiles(draws[ok], weights[ok], (0.05, 0.5, 0.95))
         target, half = scaled(o.kind, o.value), half_width(o)
+
+        def residual(value: float, target: float = target, half: float = half) -> float:
+            return (value - target) / half
+
         rows.append(
             {
                 "measure": o.measure,
@@ -47,6 +53,11 @@ def predictive_checks(
                 "inside": bool(low <= target <= high),
                 "width": (high - low) / (2 * half),
                 "crps": crps(draws[ok], weights[ok], target) / half,
+                "residual_low": residual(low),
+                "residual": residual(median),
+                "residual_high": residual(high),
+                "interval_low": residual(scaled(o.kind, o.low)),
+                "interval_high": residual(scaled(o.kind, o.high)),
             }
         )
     return pl.DataFrame(rows)
