@@ -36,7 +36,8 @@ def test_sweep_harness_measures_a_small_sweep():
 
 @pytest.mark.benchmark
 def test_serve_harness_times_a_small_page(monkeypatch, capsys):
-    monkeypatch.setattr("sys.argv", ["serve.py", "--firms", "500", "--repeats", "2"])
+    argv = ["serve.py", "--firms", "500", "--repeats", "2", "--replications", "2", "--workers", "1"]
+    monkeypatch.setattr("sys.argv", argv)
     load("serve").main()
     assert "a redraw" in capsys.readouterr().out
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from econsim.cli.common import check_writable, new_folder, quiet_option
+from econsim.cli.common import check_writable, new_folder, quiet_option, workers_option
 from econsim.cli.execution import study_errors
 
 
@@ -18,12 +18,7 @@ from econsim.cli.execution import study_errors
     type=click.Path(path_type=Path),
     help="Calibration folder; rerun with the same folder (and spec) to resume.",
 )
-@click.option(
-    "--workers",
-    "-j",
-    type=click.IntRange(min=1),
-    help="Local worker processes (default: all cores; 1: this process).",
-)
+@workers_option
 @click.option(
     "--scheduler",
     metavar="ADDRESS",

@@ -56,6 +56,12 @@ posterior_option = click.option(
     help="A calibration's posterior.parquet: each replication draws a parameter set by "
     "weight (the same in every arm); what --set and the arms set wins over it.",
 )
+workers_option = click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(min=1),
+    help="Local worker processes (default: all cores; 1: this process).",
+)
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="No progress bar, no table.")
 limit_option = click.option(
     "--limit",

@@ -29,6 +29,7 @@ from econsim.cli.common import (
     progress_bar,
     quiet_option,
     set_option,
+    workers_option,
 )
 
 if TYPE_CHECKING:  # the engine, polars and numpy load when a command runs, not for --help
@@ -110,12 +111,7 @@ def executor_options(command: Any) -> Any:
                 type=click.Path(path_type=Path),
                 help="Study folder; rerun with the same folder to resume.",
             ),
-            click.option(
-                "--workers",
-                "-j",
-                type=click.IntRange(min=1),
-                help="Local worker processes (default: all cores; 1: this process).",
-            ),
+            workers_option,
             click.option(
                 "--scheduler",
                 metavar="ADDRESS",

@@ -25,6 +25,7 @@ from econsim.cli.common import (
     progress_bar,
     quiet_option,
     set_option,
+    workers_option,
 )
 
 if TYPE_CHECKING:  # the engine loads when a command runs, not for --help
@@ -251,36 +252,58 @@ def summary_table(results: Results, folder: Path | None = None, at: float | None
 @click.option(
     "--firms",
     type=click.IntRange(100, 1_000_000),
-    default=10_000,
+    default=3_000,
     show_default=True,
     help="Firms in the page's runs (fewer than the scenario's, so that it redraws quickly).",
 )
+@click.option(
+    "--replications",
+    "-n",
+    type=click.IntRange(2, 100),
+    default=6,
+    show_default=True,
+    help="Paired replications behind each redraw (their intervals tell effect from noise).",
+)
+@workers_option
 @click.option("--vertical", help="The vertical whose levers the page shows (default: healthcare).")
-@click.option("--seed", type=click.IntRange(min=0), help="The seed of both runs of each pair.")
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="Root seed of the replications (each pair shares one spawned from it).",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @set_option
 def serve(
     scenario: str,
     firms: int,
+    replications: int,
+    workers: int | None,
     vertical: str | None,
     seed: int | None,
     host: str,
     port: int,
     assignments: tuple[str, ...],
 ) -> None:
-    """A local what-if page: move a lever, see the scenario run again beside itself."""
+    """A local what-if page: move a lever, see paired replications of the scenario again."""
+    import os
+
     from econsim.extras import require
     from econsim.scenario import ScenarioError
 
     require("plotly", "econsim serve (the page's charts)", extra="serve")
+    require("scipy", "econsim serve (the differences' intervals)", extra="serve")
     from econsim.web.app import WhatIf, serve_page
 
     resolved = load(scenario, [*assignments, f"economy.firms={firms}"])
     chosen = vertical or ("healthcare" if "healthcare" in resolved.verticals else None)
     try:
         whatif = WhatIf(
-            resolved, resolved.seed if seed is None else seed, chosen or resolved.vertical_names[0]
+            resolved,
+            resolved.seed if seed is None else seed,
+            chosen or resolved.vertical_names[0],
+            replications,
+            workers or os.cpu_count() or 1,
         )
     except ScenarioError as error:
         raise InputError(str(error)) from None
@@ -297,4 +320,7 @@ def serve(
             "warning: listening beyond this machine; anyone who can reach it can run it", err=True
         )
     with contextlib.suppress(KeyboardInterrupt), server:  # Ctrl-C stops; the socket closes
-        server.serve_forever()
+        try:
+            server.serve_forever()
+        finally:
+            whatif.close()

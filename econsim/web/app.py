@@ -1,8 +1,10 @@
-"""The what-if page's server: the page, its levers, and paired runs on request.
+"""The what-if page's server: the page, its levers, and paired replications on request.
 
-Each request runs the changed scenario with the seed of the unchanged one (common
-random numbers: both see the same draws until the change), so the difference is the
-lever's, not the noise's. The unchanged run is kept. Runs are taken one at a time.
+Each request runs the changed scenario once per replication, each with the seed of
+the unchanged scenario's replication (common random numbers: both see the same
+draws until the change), on the local workers. The page shows each difference with
+its interval over the replications, and says which intervals span zero: those are
+noise, not effects. The unchanged replications are kept. Requests run one at a time.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib.resources import files
 from typing import Any, NoReturn
 
-from econsim.engine import simulate
-from econsim.report.data import summary_rows
+import polars as pl
+
+from econsim.experiments.executors import Executor, LocalProcesses, Sequential
 from econsim.report.interactive import to_plotly
 from econsim.report.whatif_charts import whatif_charts
-from econsim.results import Results
 from econsim.scenario import Scenario, ScenarioError
 from econsim.web.levers import Lever, levers_for
+from econsim.web.pairs import Outcome, band, differences, mean_breadth, outcome
+from econsim.world.streams import replication_seeds
 
 MAX_BODY = 64_000  # bytes: a request is a handful of lever values
 ONLY_THIS_SERVER = "default-src 'self' 'unsafe-inline'; img-src 'self' data:"  # no other host
@@ -31,15 +35,20 @@ ONLY_THIS_SERVER = "default-src 'self' 'unsafe-inline'; img-src 'self' data:"  #
 
 @dataclass
 class WhatIf:
-    """A scenario at a reduced firm count, its unchanged run, and the page's levers."""
+    """A scenario at a reduced firm count, its unchanged replications, and the page's levers.
+
+    ``replications`` paired runs behind each redraw, on ``workers`` local processes.
+    """
 
     scenario: Scenario
     seed: int
     vertical: str
+    replications: int = 6
+    workers: int = 1
     levers: dict[str, Lever] = field(init=False)
-    unchanged: Results = field(init=False)
-    _unchanged_rows: list[list[str]] = field(init=False)
-    _unchanged_totals: dict[str, str] = field(init=False)
+    unchanged: list[Outcome] = field(init=False)
+    _seeds: list[int] = field(init=False)
+    _executor: Executor = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def __post_init__(self) -> None:
@@ -47,11 +56,20 @@ class WhatIf:
             known = ", ".join(self.scenario.vertical_names)
             raise ScenarioError(f"--vertical {self.vertical}", [f"not one of {known}"])
         self.levers = {lever.key: lever for lever in levers_for(self.scenario, self.vertical)}
-        self.unchanged = simulate(self.scenario, self.seed)
-        _, self._unchanged_rows, self._unchanged_totals = summary_rows(self.unchanged)
+        self._seeds = replication_seeds(self.seed, self.replications)
+        self._executor = LocalProcesses(self.workers) if self.workers > 1 else Sequential()
+        self.unchanged = self._replicate(self.scenario)
+
+    def _replicate(self, scenario: Scenario) -> list[Outcome]:
+        """One run per replication seed, in seed order."""
+        tasks = [(scenario, seed) for seed in self._seeds]
+        if isinstance(self._executor, Sequential):
+            return [outcome(task) for task in tasks]
+        done = list(self._executor.map(_numbered, list(enumerate(tasks))))  # as they finish
+        return [row["outcome"] for row in sorted(done, key=lambda row: int(row["number"]))]
 
     def run(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Charts and the table of the what-if against the unchanged run (ValueError: bad input)."""
+        """Charts and the differences from the unchanged runs (ValueError: bad input)."""
         checked = {}
         for key, value in changes.items():
             if key not in self.levers:
@@ -63,29 +81,37 @@ class WhatIf:
             raise ValueError("; ".join(error.problems)) from None
         clock = time.perf_counter()
         with self._lock:
-            changed = simulate(changed_scenario, self.seed)
-        charts = whatif_charts(self.unchanged, changed)
-        header, rows, totals = summary_rows(changed)
+            changed = self._replicate(changed_scenario) if checked else self.unchanged
+        charts = whatif_charts(
+            self.scenario.vertical_names,
+            (band(self.unchanged), mean_breadth(self.unchanged)),
+            (band(changed), mean_breadth(changed)),
+            self.replications,
+        )
         return {
             "charts": [json.loads(to_plotly(chart).to_json()) for chart in charts],
-            "table": _paired_table(header, self._unchanged_rows, rows),
-            "totals": {
-                name: before if before == totals[name] else f"{before} → {totals[name]}"
-                for name, before in self._unchanged_totals.items()
-            },
+            "differences": _rows(differences(self.unchanged, changed)),
+            "replications": self.replications,
             "seconds": round(time.perf_counter() - clock, 2),
         }
 
+    def close(self) -> None:
+        """Stop the worker processes."""
+        self._executor.close()
 
-def _paired_table(
-    header: list[str], before: list[list[str]], after: list[list[str]]
-) -> dict[str, Any]:
-    """Each vertical's row: the unchanged value → the what-if value, per column."""
-    rows = [
-        [b[0], *(x if x == y else f"{x} → {y}" for x, y in zip(b[1:], a[1:], strict=True))]
-        for b, a in zip(before, after, strict=True)
+
+def _numbered(item: tuple[int, tuple[Scenario, int]]) -> dict[str, Any]:
+    """A replication's outcome with its number (workers hand them back as they finish)."""
+    number, task = item
+    return {"number": number, "outcome": outcome(task)}
+
+
+def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    """The differences as the page's script reads them (JSON has no NaN)."""
+    return [
+        {k: (None if isinstance(v, float) and v != v else v) for k, v in row.items()}
+        for row in table.iter_rows(named=True)
     ]
-    return {"header": header, "rows": rows}
 
 
 class Refused(ValueError):

@@ -1,4 +1,5 @@
-"""The what-if page: paired runs, refused input, and the page in a real headless Chromium."""
+"""The what-if page: paired replications, effect told from noise, refused input, and the
+page in a real headless Chromium."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from tests.browser import watched_page
 
 
 @pytest.fixture(scope="module")
-def whatif() -> WhatIf:
+def whatif() -> Iterator[WhatIf]:
     scenario = econsim.load_scenario("data_holder_leverage", {"economy.firms": 3000})
-    return WhatIf(scenario, seed=3, vertical="healthcare")
+    page = WhatIf(scenario, seed=3, vertical="healthcare", replications=6, workers=2)
+    yield page
+    page.close()
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +47,18 @@ def post(address: str, body: object, **headers: str) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
-def test_no_change_gives_the_unchanged_run_itself(whatif):
-    answer = whatif.run({})  # common random numbers: the same seed, the same draws
-    assert all("→" not in cell for row in answer["table"]["rows"] for cell in row)
+def test_no_change_gives_the_unchanged_runs_themselves(whatif):
+    answer = whatif.run({})  # common random numbers: the same seeds, the same draws
+    assert answer["replications"] == 6 and len(answer["charts"]) == 2
+    assert all(row["difference"] in (0, None) and not row["clear"] for row in answer["differences"])
 
 
-def test_a_lever_changes_the_run_and_only_through_its_key(whatif):
-    answer = whatif.run({"verticals.healthcare.consent": 1.0})
-    healthcare = next(r for r in answer["table"]["rows"] if r[0] == "healthcare")
-    assert any("→" in cell for cell in healthcare[1:])
-    assert len(answer["charts"]) == 2
+def test_consent_withdrawn_in_healthcare_is_an_effect_there_and_noise_elsewhere(whatif):
+    answer = whatif.run({"verticals.healthcare.consent": 0.0})
+    rows = {row["metric"]: row for row in answer["differences"]}
+    healthcare = rows["capability.healthcare"]
+    assert healthcare["clear"] and healthcare["ci_high"] < 0  # less data: lower capability
+    assert any(not r["clear"] and r["ci_low"] < 0 < r["ci_high"] for r in rows.values())
 
 
 @pytest.mark.parametrize(
@@ -110,24 +115,38 @@ def test_the_server_listens_on_this_machine_only_by_default(whatif):
         server.server_close()
 
 
-def test_moving_a_slider_redraws_the_charts_in_a_real_browser(address):
+def test_the_page_draws_an_effect_as_one_and_noise_as_noise_in_a_real_browser(address):
     with watched_page() as watched:
         page = watched.page
         page.goto(address, wait_until="load")
-        page.wait_for_selector("body[data-runs='1']", timeout=30_000)
-        first = page.locator("#table").inner_text()
-        what_if = "document.getElementById('chart-1').data[1].y.join(',')"
+        page.wait_for_selector("body[data-runs='1']", timeout=60_000)
+        opened = page.locator("#differences tr.effect").count()
+        what_if = (
+            "document.getElementById('chart-0').data.map(t => (t.y || []).join(',')).join(';')"
+        )
         before = page.evaluate(what_if)
         slider = page.locator("[id='verticals.healthcare.consent']")
-        slider.evaluate("el => { el.value = el.max; el.dispatchEvent(new Event('change')); }")
-        page.wait_for_selector("body[data-runs='2']", timeout=30_000)
+        slider.evaluate("el => { el.value = el.min; el.dispatchEvent(new Event('change')); }")
+        page.wait_for_selector("body[data-runs='2']", timeout=60_000)
         after = page.evaluate(what_if)
-        table = page.locator("#table").inner_text()
+        drawn = page.evaluate(
+            """() => [...document.querySelectorAll('#differences tbody tr')].map(tr => [
+                tr.dataset.metric, tr.className, tr.cells[4].textContent, tr.cells[5].textContent
+            ])"""
+        )
+        status = page.locator("#status").inner_text()
     assert watched.errors == []
     assert all(url.startswith(address) for url in watched.requests)  # nothing leaves the machine
-    assert "→" not in first  # the page opens on the unchanged run itself
-    assert before != after  # the what-if's breadth moved with the lever
-    assert "→" in table
+    assert opened == 0  # the page opens on the unchanged runs themselves: no effect anywhere
+    assert before != after  # the what-if's capability moved with the lever
+    assert "6 paired replications" in status
+    rows = {metric: (kind, interval, text) for metric, kind, interval, text in drawn}
+    assert rows["capability.healthcare"][0] == "effect"
+    for kind, interval, text in rows.values():  # every row drawn as its interval says
+        low, high = (float(x) for x in interval.strip("[]").split(",")) if interval else (0, 0)
+        assert (kind == "noise") == (low <= 0 <= high)
+        assert kind == "effect" or text.startswith(("noise", "no difference", "no pairs"))
+    assert any(text.startswith("noise: the interval spans 0") for _, _, text in rows.values())
 
 
 def test_a_lever_at_zero_gets_a_usable_range_and_a_linear_slider():
