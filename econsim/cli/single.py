@@ -274,6 +274,7 @@ def summary_table(results: Results, folder: Path | None = None, at: float | None
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @set_option
+@posterior_option
 def serve(
     scenario: str,
     firms: int,
@@ -284,12 +285,13 @@ def serve(
     host: str,
     port: int,
     assignments: tuple[str, ...],
+    posterior: Path | None,
 ) -> None:
     """A local what-if page: move a lever, see paired replications of the scenario again."""
     import os
 
     from econsim.extras import require
-    from econsim.scenario import ScenarioError
+    from econsim.scenario import ScenarioError, parse_assignments
 
     require("plotly", "econsim serve (the page's charts)", extra="serve")
     require("scipy", "econsim serve (the differences' intervals)", extra="serve")
@@ -297,6 +299,13 @@ def serve(
 
     resolved = load(scenario, [*assignments, f"economy.firms={firms}"])
     chosen = vertical or ("healthcare" if "healthcare" in resolved.verticals else None)
+    sample = None
+    if posterior is not None:
+        from econsim.cli.execution import study_errors
+        from econsim.experiments.calibration.posterior import read_posterior
+
+        with study_errors():
+            sample = read_posterior(posterior)
     try:
         whatif = WhatIf(
             resolved,
@@ -304,8 +313,10 @@ def serve(
             chosen or resolved.vertical_names[0],
             replications,
             workers or os.cpu_count() or 1,
+            sample,
+            parse_assignments([*assignments, f"economy.firms={firms}"]),
         )
-    except ScenarioError as error:
+    except (ScenarioError, ValueError) as error:  # a posterior row the scenario refuses
         raise InputError(str(error)) from None
     try:
         server = serve_page(whatif, host, port)

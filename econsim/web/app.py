@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 
 import polars as pl
 
+from econsim.experiments.calibration.posterior import PosteriorSample
 from econsim.experiments.executors import Executor, LocalProcesses, Sequential
 from econsim.report.interactive import to_plotly
 from econsim.report.whatif_charts import whatif_charts
@@ -38,6 +39,9 @@ class WhatIf:
     """A scenario at a reduced firm count, its unchanged replications, and the page's levers.
 
     ``replications`` paired runs behind each redraw, on ``workers`` local processes.
+    With a ``posterior`` each replication draws its parameter set by its seed, the
+    same for the unchanged run and the what-if; ``pinned`` (what ``--set`` gave) and
+    the levers are set after the draw.
     """
 
     scenario: Scenario
@@ -45,9 +49,12 @@ class WhatIf:
     vertical: str
     replications: int = 6
     workers: int = 1
+    posterior: PosteriorSample | None = None
+    pinned: dict[str, Any] = field(default_factory=dict)
     levers: dict[str, Lever] = field(init=False)
     unchanged: list[Outcome] = field(init=False)
     _seeds: list[int] = field(init=False)
+    _bases: list[Scenario] = field(init=False)
     _executor: Executor = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -57,12 +64,19 @@ class WhatIf:
             raise ScenarioError(f"--vertical {self.vertical}", [f"not one of {known}"])
         self.levers = {lever.key: lever for lever in levers_for(self.scenario, self.vertical)}
         self._seeds = replication_seeds(self.seed, self.replications)
+        self._bases = [
+            self.posterior.draw(self.scenario, seed)[1].override(self.pinned)
+            if self.posterior
+            else self.scenario
+            for seed in self._seeds
+        ]
         self._executor = LocalProcesses(self.workers) if self.workers > 1 else Sequential()
-        self.unchanged = self._replicate(self.scenario)
+        self.unchanged = self._replicate({})
 
-    def _replicate(self, scenario: Scenario) -> list[Outcome]:
-        """One run per replication seed, in seed order."""
-        tasks = [(scenario, seed) for seed in self._seeds]
+    def _replicate(self, changes: dict[str, Any]) -> list[Outcome]:
+        """One run per replication seed, in seed order, each with ``changes`` applied."""
+        tasks = [(base.override(changes), seed) for base, seed in zip(self._bases, self._seeds,
+                                                                        strict=True)]  # fmt: skip
         if isinstance(self._executor, Sequential):
             return [outcome(task) for task in tasks]
         done = list(self._executor.map(_numbered, list(enumerate(tasks))))  # as they finish
@@ -76,12 +90,12 @@ class WhatIf:
                 raise ValueError(f"{key}: not a lever of this page")
             checked[key] = self.levers[key].check(value)
         try:
-            changed_scenario = self.scenario.override(checked)
+            self.scenario.override(checked)  # refused here, before any run
         except ScenarioError as error:
             raise ValueError("; ".join(error.problems)) from None
         clock = time.perf_counter()
         with self._lock:
-            changed = self._replicate(changed_scenario) if checked else self.unchanged
+            changed = self._replicate(checked) if checked else self.unchanged
         charts = whatif_charts(
             self.scenario.vertical_names,
             (band(self.unchanged), mean_breadth(self.unchanged)),

@@ -37,3 +37,26 @@ def test_the_band_is_the_mean_and_the_range_of_the_replications():
     assert [r["mean"] for r in rows] == pytest.approx([0.2, 0.5])
     assert [r["low"] for r in rows] == pytest.approx([0.1, 0.2])
     assert [r["high"] for r in rows] == pytest.approx([0.3, 0.9])
+
+
+def test_with_a_posterior_each_replication_runs_its_draw_and_what_was_set_wins(tmp_path):
+    import econsim
+    from econsim.engine import simulate
+    from econsim.experiments.calibration.posterior import read_posterior
+    from econsim.web.app import WhatIf
+    from econsim.web.pairs import outcome
+    from econsim.world.streams import replication_seeds
+
+    path = tmp_path / "posterior.parquet"
+    pl.DataFrame({"capability.generalization": [1e-4, 1e-2], "verticals.legal.p": [0.01, 0.2],
+                  "weight": [0.5, 0.5]}).write_parquet(path)  # fmt: skip
+    sample = read_posterior(path)
+    scenario = econsim.load_scenario("baseline", {"economy.firms": 300, "horizon": 1.0})
+    pinned = {"verticals.legal.p": 0.05}
+    page = WhatIf(scenario, 5, "healthcare", replications=3, posterior=sample, pinned=pinned)
+    seeds = replication_seeds(5, 3)  # the page's replications, spawned from its seed
+    for seed, run in zip(seeds, page.unchanged, strict=True):
+        drawn = scenario.override(sample.overrides(scenario, sample.row(seed))).override(pinned)
+        assert drawn.verticals["legal"].p == 0.05
+        assert run.metrics == outcome((drawn, seed)).metrics  # an independent replay
+    assert simulate(scenario, seeds[0]).metrics() != page.unchanged[0].metrics  # it mattered
