@@ -243,12 +243,16 @@ def plan_study(study: Study, posterior: PosteriorSample | None = None) -> Plan:
     if sample is not None:
         _check_free(base, study, sample)
     drawn = [_drawn(sample, base, seed) for seed in seeds]
+    within = [base.override(fitted) if fitted else base for _, fitted in drawn]  # per replication
     tasks: list[RunTask] = []
     for point, values in enumerate(points):
+        keys: dict[int, dict[str, Any]] = {}  # one per distinct base: once without a posterior
         for replication, seed in enumerate(seeds):
             row, fitted = drawn[replication]
-            within = base.override(fitted) if fitted else base
-            concrete = scenario_keys(within, study, values)
+            scenario = within[replication]
+            if id(scenario) not in keys:
+                keys[id(scenario)] = scenario_keys(scenario, study, values)
+            concrete = keys[id(scenario)]
             kept = {**fitted, **study.set} if fitted else {}  # what the study sets wins
             for arm, arm_set in arms.items():
                 overrides = {**kept, **arm_set, **concrete}
