@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 import polars as pl
 
 from econsim.experiments.calibration.posterior import PosteriorSample
-from econsim.experiments.executors import Executor, LocalProcesses, Sequential
+from econsim.experiments.executors import Executor, executor_for
 from econsim.report.interactive import to_plotly
 from econsim.report.whatif_charts import whatif_charts
 from econsim.scenario import Scenario, ScenarioError
@@ -70,15 +70,13 @@ class WhatIf:
             else self.scenario
             for seed in self._seeds
         ]
-        self._executor = LocalProcesses(self.workers) if self.workers > 1 else Sequential()
+        self._executor = executor_for(self.workers, None)
         self.unchanged = self._replicate({})
 
     def _replicate(self, changes: dict[str, Any]) -> list[Outcome]:
         """One run per replication seed, in seed order, each with ``changes`` applied."""
-        tasks = [(base.override(changes), seed) for base, seed in zip(self._bases, self._seeds,
-                                                                        strict=True)]  # fmt: skip
-        if isinstance(self._executor, Sequential):
-            return [outcome(task) for task in tasks]
+        pairs = zip(self._bases, self._seeds, strict=True)
+        tasks = [(base.override(changes) if changes else base, seed) for base, seed in pairs]
         done = list(self._executor.map(_numbered, list(enumerate(tasks))))  # as they finish
         return [row["outcome"] for row in sorted(done, key=lambda row: int(row["number"]))]
 

@@ -72,8 +72,11 @@ def separating(keys: Sequence[str], views: Sequence[str] = OPPOSED) -> dict[str,
     return out
 
 
-def nearest_view(table: pl.DataFrame, places: Mapping[str, Sequence[float]],
-                 units: Mapping[str, Callable[[float], float]]) -> np.ndarray:  # fmt: skip
+def nearest_view(
+    table: pl.DataFrame,
+    places: Mapping[str, Sequence[float]],
+    units: Mapping[str, Callable[[float], float]],
+) -> np.ndarray:
     """For each row, the index of the view it lies nearest, each key in its prior's unit."""
     distances = np.zeros((table.height, len(next(iter(places.values())))))
     for key, values in places.items():
