@@ -24,11 +24,14 @@ from econsim.experiments.calibration.inference import (
     Calibration,
     CalibrationError,
     Distance,
+    Prior,
     calibrate,
     load_calibration,
+    perturbation,
 )
 from econsim.experiments.calibration.measures import unscaled
 from econsim.experiments.calibration.observations import Observation
+from econsim.experiments.calibration.posterior import read_posterior
 from econsim.experiments.calibration.predictive import (
     crps,
     predictive_checks,
@@ -111,6 +114,69 @@ def test_the_distance_adds_fitted_residuals_in_half_widths_and_skips_held_out_ro
     assert unscaled("gap", math.log(3.0)) == pytest.approx(3.0)
 
 
+def test_the_kernel_is_twice_the_populations_weighted_covariance_whatever_its_size():
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    for count in (8, 400):  # Silverman's rule would shrink the small population's less
+        spread = rng.normal(size=(count, 3)) * [1.0, 0.1, 3.0]
+        population = pd.DataFrame(spread, columns=list("abc"))
+        weights = rng.random(count)
+        weights /= weights.sum()
+        kernel = perturbation(2.0)
+        kernel.fit(population, weights)
+        mean = weights @ population.to_numpy()
+        centred = population.to_numpy() - mean
+        covariance = (centred.T * weights) @ centred / (1 - np.sum(weights**2))
+        assert np.allclose(kernel.cov, 2 * covariance)
+
+
+def edges_and_a_trade_off(parameter):
+    """Eleven parameters in [0, 1]: two pushed to the ends of their ranges, two trading off."""
+    x = [float(parameter[f"p{i}"]) for i in range(11)]
+    noise = np.random.normal(size=3) * 0.05  # noqa: NPY002 (pyabc seeds the legacy generator)
+    return {"a": x[0] + noise[0], "b": x[1] + noise[1], "c": x[2] * x[3] + noise[2]}
+
+
+@pytest.mark.slow
+def test_the_kernel_keeps_the_weight_spread_over_eleven_parameters(tmp_path):
+    """pyabc's default kernel leaves 5-24 effective particles of 100 in generations 1-3 here."""
+    import pyabc
+
+    prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", 0, 1) for i in range(11)})
+    abc = pyabc.ABCSMC(
+        edges_and_a_trade_off,
+        prior,
+        lambda x, y: sum((x[k] - y[k]) ** 2 for k in y),
+        population_size=100,
+        transitions=perturbation(2.0),
+        sampler=pyabc.sampler.SingleCoreSampler(),
+    )
+    np.random.seed(1)  # noqa: NPY002
+    abc.new(f"sqlite:///{tmp_path / 'toy.db'}", {"a": 0.02, "b": 0.97, "c": 0.3})
+    history = abc.run(max_nr_populations=4)
+    sizes = [1 / np.sum(history.get_distribution(m=0, t=t)[1] ** 2) for t in (1, 2, 3)]
+    assert np.mean(sizes) > 35, sizes
+
+
+@pytest.mark.parametrize(
+    ("prior", "value", "probability"),
+    [
+        (Prior(low=2.0, high=6.0), 3.0, 0.25),
+        (Prior(low=1e-4, high=1.0, scale="log"), 1e-2, 0.5),
+        # normal around 0.03, one sd a factor of 2, cut to [0.002, 0.3]: Phi by erf
+        (Prior(low=0.002, high=0.3, scale="log", median=0.03, factor=2.0), 0.06, None),
+    ],
+)
+def test_abc_moves_each_value_at_its_prior_probability(prior, value, probability):
+    if probability is None:
+        phi = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))  # noqa: E731
+        z = lambda x: (math.log(x) - math.log(0.03)) / math.log(2.0)  # noqa: E731
+        probability = (phi(z(value)) - phi(z(0.002))) / (phi(z(0.3)) - phi(z(0.002)))
+    assert prior.to_inner(value) == pytest.approx(probability, abs=1e-12)
+    assert prior.from_inner(probability) == pytest.approx(value, rel=1e-9)
+
+
 def test_predictions_are_placed_in_half_widths_from_the_observation():
     share = Observation("a share", "adoption", 2024.0, 0.5, 0.25, 0.75, "s")  # logit ±ln 3
     row = predictive_checks((share,), np.ones(3), [{"o0": 0.75}] * 3).row(0, named=True)
@@ -148,6 +214,18 @@ def test_the_outputs_carry_weights_intervals_and_diagnostics(spec, first):
         assert pl.read_parquet(first.folder / f"{name}.parquet").height > 0
 
 
+def test_the_prior_is_written_to_be_drawn_from_like_the_posterior(spec, first):
+    prior = read_posterior(first.folder / "prior.parquet")
+    assert prior.keys == list(spec.parameters)
+    assert np.allclose(prior.weights, 1 / len(prior.weights))
+    # uniform on [0.05, 0.95], and on [ln 1e-9, ln 0.1]: means within four standard errors
+    validity = prior.values["verticals.software.eval_validity"].to_numpy()
+    assert abs(validity.mean() - 0.5) < 4 * 0.9 / math.sqrt(12 * validity.size)
+    transfer = np.log(prior.values["capability.generalization"].to_numpy())
+    middle, width = (math.log(1e-9) + math.log(0.1)) / 2, math.log(0.1) - math.log(1e-9)
+    assert abs(transfer.mean() - middle) < 4 * width / math.sqrt(12 * transfer.size)
+
+
 def test_a_rerun_with_more_generations_goes_on_from_the_last(spec, first, tmp_path):
     folder = tmp_path / "grow"
     shutil.copytree(first.folder, folder)  # a finished one-generation calibration
@@ -158,9 +236,10 @@ def test_a_rerun_with_more_generations_goes_on_from_the_last(spec, first, tmp_pa
 
 
 def test_a_folder_of_another_spec_or_other_files_is_refused(spec, first, tmp_path):
-    other = spec.model_copy(update={"seed": 4})
-    with pytest.raises(CalibrationError, match="another spec"):
-        calibrate(other, first.folder)
+    for change in ({"seed": 4}, {"method": spec.method.model_copy(update={"kernel": 1.0})}):
+        with pytest.raises(CalibrationError, match="another spec"):
+            calibrate(spec.model_copy(update=change), first.folder)
+    assert spec.model_copy(update={"description": "reworded"}).digest() == spec.digest()
     (tmp_path / "stray.txt").write_text("x")
     with pytest.raises(CalibrationError, match="not empty"):
         calibrate(spec, tmp_path)
@@ -244,7 +323,7 @@ def test_a_dask_cluster_gives_the_local_workers_posterior_within_monte_carlo_err
     for key, prior in spec.parameters.items():
         means, errors = [], []
         for sample in (local, dask):
-            inner = np.array([prior.to_inner(v) for v in sample[key]])
+            inner = prior.on_scale(sample[key].to_numpy())
             weights = sample["weight"].to_numpy()
             mean = float(np.sum(weights * inner))
             ess = 1.0 / float(np.sum(weights**2))

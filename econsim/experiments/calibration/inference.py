@@ -15,6 +15,8 @@ measurements of them, by weight, are their posterior predictive draws.
 
 The folder holds pyabc's database (a rerun resumes from its last finished
 generation), ``posterior.parquet`` (one row per parameter set, with its weight),
+``prior.parquet`` (draws from the priors in the same form, so that runs can draw from
+the prior as they draw from the posterior),
 ``parameters.parquet`` (each parameter's prior and posterior 90% intervals),
 ``diagnostics.parquet`` (per generation: threshold, simulations, acceptance,
 effective sample size) and ``predictive.parquet`` (per observation: the 90%
@@ -66,7 +68,8 @@ class Prior(BaseModel):
 
     Without ``median``: uniform over ``[low, high]`` on the ``scale``. With it: normal
     around the median (one sd is ``factor`` on the log scale, a quarter of the range
-    on the linear scale), cut to the range.
+    on the linear scale), cut to the range. ABC moves the value's prior probability
+    (``to_inner``), where every prior is uniform on [0, 1].
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -87,44 +90,69 @@ class Prior(BaseModel):
             raise ValueError(f"median {self.median:g} outside [{self.low:g}, {self.high:g}]")
         return self
 
-    def to_inner(self, value: float) -> float:
-        """The value on the scale ABC moves it on."""
-        return math.log(value) if self.scale == "log" else value
+    def on_scale(self, value: Any) -> Any:
+        """The value on the prior's scale (log or linear), where widths are read."""
+        return np.log(value) if self.scale == "log" else value
 
-    def from_inner(self, inner: float) -> float:
-        """The value from the scale ABC moves it on."""
-        return math.exp(inner) if self.scale == "log" else inner
-
-    def interval(self, level: float = 0.9) -> tuple[float, float]:
-        """The central ``level`` interval of the prior, on the inner scale."""
-        variable = self.random_variable()
-        return variable.ppf((1 - level) / 2), variable.ppf((1 + level) / 2)
+    def off_scale(self, x: Any) -> Any:
+        """The value from the prior's scale."""
+        return np.exp(x) if self.scale == "log" else x
 
     def unit(self, value: float) -> float:
-        """Where ``value`` lies in the range, from 0 (low) to 1 (high), on the inner scale."""
-        low, high = self.to_inner(self.low), self.to_inner(self.high)
-        return (self.to_inner(value) - low) / (high - low)
+        """Where ``value`` lies in the range, from 0 (low) to 1 (high), on the prior's scale."""
+        low, high = self.on_scale(self.low), self.on_scale(self.high)
+        return float((self.on_scale(value) - low) / (high - low))
+
+    def to_inner(self, value: float) -> float:
+        """The prior's probability below ``value``: the place ABC moves the value in.
+
+        Every prior is uniform on [0, 1] there, as in nested sampling's unit cube, so
+        where the data say nothing the kernel's proposal matches the prior and the
+        particles' weights stay even.
+        """
+        return float(self._on_unit().cdf(self.unit(value)))
+
+    def from_inner(self, inner: Any) -> Any:
+        """The value at the prior's probability ``inner`` (a number or an array)."""
+        low, high = self.on_scale(self.low), self.on_scale(self.high)
+        return self.off_scale(low + self._on_unit().ppf(inner) * (high - low))
+
+    def interval(self, level: float = 0.9) -> tuple[float, float]:
+        """The central ``level`` interval of the prior, on the prior's scale."""
+        ends = self.from_inner(np.array([(1 - level) / 2, (1 + level) / 2]))
+        return float(self.on_scale(ends[0])), float(self.on_scale(ends[1]))
 
     def random_variable(self) -> Any:
-        """The prior as a pyabc random variable on the inner scale."""
+        """The prior where ABC moves the value: uniform on [0, 1], a pyabc variable."""
         import pyabc
 
-        low, high = self.to_inner(self.low), self.to_inner(self.high)
+        return pyabc.RV("uniform", 0.0, 1.0)
+
+    def _on_unit(self) -> Any:
+        """The prior of the value's place in its range (0 to 1), as a pyabc variable."""
+        import pyabc
+
         if self.median is None:
-            return pyabc.RV("uniform", low, high - low)
-        centre = self.to_inner(self.median)
-        sd = math.log(self.factor) if self.scale == "log" else (high - low) / 4
-        return pyabc.RV("truncnorm", (low - centre) / sd, (high - centre) / sd, centre, sd)
+            return pyabc.RV("uniform", 0.0, 1.0)
+        low, high = self.on_scale(self.low), self.on_scale(self.high)
+        centre = self.unit(self.median)
+        sd = (math.log(self.factor) if self.scale == "log" else (high - low) / 4) / (high - low)
+        return pyabc.RV("truncnorm", -centre / sd, (1 - centre) / sd, centre, sd)
 
 
 class Method(BaseModel):
-    """pyabc's settings: particles per generation, generations, a threshold to stop at."""
+    """pyabc's settings: particles per generation, generations, a threshold, the kernel.
+
+    ``kernel`` is the perturbation kernel's covariance as a multiple of the population's
+    weighted covariance: 2 is Beaumont et al.'s (2009) choice.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     population: Annotated[int, Field(ge=4, le=100_000)] = 100
     generations: Annotated[int, Field(ge=1, le=100)] = 6
     min_epsilon: Annotated[float, Field(ge=0.0)] = 0.0
+    kernel: Annotated[float, Field(gt=0.0, le=100.0)] = 2.0
 
 
 class Calibration(BaseModel):
@@ -145,16 +173,19 @@ class Calibration(BaseModel):
     def digest(self) -> str:
         """What a resumed calibration must share with the one that began the folder.
 
-        All but when to stop: a rerun with more generations goes on from the last.
+        All but when to stop and the prose: a rerun with more generations goes on from
+        the last.
         """
-        kept = self.model_dump(mode="json", exclude={"method": {"generations", "min_epsilon"}})
+        kept = self.model_dump(
+            mode="json", exclude={"description": True, "method": {"generations", "min_epsilon"}}
+        )
         text = json.dumps(kept, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def values(self, inner: Mapping[str, float]) -> Values:
         """Scenario keys and values from a pyabc parameter (``p0``, ``p1``, ...)."""
         return {
-            key: prior.from_inner(float(inner[f"p{i}"]))
+            key: float(prior.from_inner(float(inner[f"p{i}"])))
             for i, (key, prior) in enumerate(self.parameters.items())
         }
 
@@ -312,6 +343,7 @@ def calibrate(
         prior,
         Distance(observations),
         population_size=spec.method.population,
+        transitions=perturbation(spec.method.kernel),
         sampler=sampler,
     )
     database = f"sqlite:///{folder / 'abc.db'}"
@@ -333,6 +365,25 @@ def calibrate(
             sampler.client.close()  # the cluster itself keeps running
     history = pyabc.History(database, _id=1)
     return _write(folder, spec, observations, history)
+
+
+def perturbation(scale: float) -> Any:
+    """The kernel that moves a parent particle: normal, ``scale`` times the population's covariance.
+
+    pyabc's default shrinks the covariance by Silverman's rule of the effective sample
+    size. With eleven parameters that kernel is too narrow to cover the population: the
+    proposal is rough, particles where it is thin carry large weights, the next
+    population's covariance is estimated from those few, and the sample degenerates
+    (4 effective particles of 200 in the bundled calibration). A kernel as wide as the
+    population (twice its covariance) keeps the weights even at the cost of acceptance.
+    """
+    import pyabc
+
+    return pyabc.MultivariateNormalTransition(scaling=scale, bandwidth_selector=_no_shrinking)
+
+
+def _no_shrinking(effective_sample_size: float, dimension: int) -> float:
+    return 1.0  # module level: pyabc pickles the kernel for its workers
 
 
 def _sampler(workers: int, scheduler: str | None) -> Any:
@@ -383,7 +434,7 @@ def _write(
     weights = np.array([particle.weight for particle in particles], float)
     sample = pl.DataFrame(
         {
-            key: [prior.from_inner(float(particle.parameter[f"p{i}"])) for particle in particles]
+            key: prior.from_inner(np.array([particle.parameter[f"p{i}"] for particle in particles]))
             for i, (key, prior) in enumerate(spec.parameters.items())
         }
     ).with_columns(weight=pl.Series(weights), generation=pl.lit(last))
@@ -408,8 +459,9 @@ def _write(
     prior = prior_draws(spec)
     units = {key: prior_spec.unit for key, prior_spec in spec.parameters.items()}
     views = view_scores(sample, stats, prior, observations, units)
-    tables = {"posterior": sample, "parameters": parameters, "diagnostics": diagnostics,
-              "predictive": predictive, "views": views}  # fmt: skip
+    equal = prior.with_columns(weight=pl.lit(1.0 / prior.height))  # a file --posterior reads
+    tables = {"posterior": sample, "prior": equal, "parameters": parameters,
+              "diagnostics": diagnostics, "predictive": predictive, "views": views}  # fmt: skip
     for name, table in tables.items():
         if table.height:  # no views table when the spec infers nothing that separates them
             write_atomically(folder / f"{name}.parquet", table.write_parquet)
@@ -431,35 +483,30 @@ def _write(
 def prior_draws(spec: Calibration, count: int = 4000) -> pl.DataFrame:
     """Draws from each parameter's prior (seeded by the spec), in the scenario's units."""
     rng = np.random.default_rng(spec.seed)
-    return pl.DataFrame(
-        {
-            key: np.vectorize(prior.from_inner)(prior.random_variable().rvs(size=count,
-                                                                           random_state=rng))
-            for key, prior in spec.parameters.items()
-        }
-    )  # fmt: skip
+    return pl.DataFrame({key: prior.from_inner(rng.random(count)) for key, prior in
+                         spec.parameters.items()})  # fmt: skip
 
 
 def narrowing(spec: Calibration, sample: pl.DataFrame) -> pl.DataFrame:
     """Each parameter's 90% interval under the prior and the posterior, and their ratio.
 
-    Widths are taken on the scale ABC moves the parameter on (log for log priors).
+    Widths are taken on the prior's scale (log for log priors).
     """
     weights = sample["weight"].to_numpy()
     rows = []
     for key, prior in spec.parameters.items():
-        inner = np.array([prior.to_inner(v) for v in sample[key].to_list()])
-        low, median, high = weighted_quantiles(inner, weights, (0.05, 0.5, 0.95))
+        placed = prior.on_scale(sample[key].to_numpy())
+        low, median, high = weighted_quantiles(placed, weights, (0.05, 0.5, 0.95))
         prior_low, prior_high = prior.interval()
         rows.append(
             {
                 "parameter": key,
                 "scale": prior.scale,
-                "prior_low": prior.from_inner(prior_low),
-                "prior_high": prior.from_inner(prior_high),
-                "posterior_low": prior.from_inner(low),
-                "posterior_median": prior.from_inner(median),
-                "posterior_high": prior.from_inner(high),
+                "prior_low": prior.off_scale(prior_low),
+                "prior_high": prior.off_scale(prior_high),
+                "posterior_low": prior.off_scale(low),
+                "posterior_median": prior.off_scale(median),
+                "posterior_high": prior.off_scale(high),
                 "width_ratio": (high - low) / (prior_high - prior_low),
             }
         )
