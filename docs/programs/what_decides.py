@@ -1,9 +1,9 @@
 """What decides the headline results: the experiments behind ``docs/what-decides.md``.
 
 Run from the repository with econsim installed:
-``python docs/programs/what_decides.py [--out runs/what_decides] [--workers N]``
-runs three experiments (each resumes what its folder already holds) and writes the
-document:
+``python docs/programs/what_decides.py [--out runs/what_decides] [--workers N]
+[--calibration DIR] [--only NAME]`` runs the experiments (each resumes what its
+folder already holds) and writes their sections of the document:
 
 1. **Efficiency cannot create data**: an isolated lab with an efficiency ceiling of
    1e12 and no transfer, as it is and with eval validity forced to 1, so that what
@@ -16,6 +16,9 @@ document:
 4. **Money within its bounds** over every run of the study: the largest share of the
    bound on world investment that any lab raised or spent, and the runs in which a
    lab's funding halved within a year while its revenue grew.
+5. **Over the prior and the posterior** (with ``--calibration DIR``, a folder that
+   ``econsim calibrate`` wrote): the study's arms with the calibrated values drawn
+   from their priors, then from their posterior, every other value at the baseline's.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from econsim.experiments.compare import compare_arms
 from econsim.experiments.runner import run_plan
 from econsim.experiments.sensitivity import indices
 from econsim.experiments.store import PART, partition
-from econsim.experiments.study import load_study, plan_arms, plan_study
+from econsim.experiments.study import Study, load_study, plan_arms, plan_study
 from econsim.model.economy import investment_bound
 from econsim.results.metrics import leading_capability
 from econsim.scenario import Scenario, load_scenario
@@ -125,8 +128,8 @@ def run_study(folder: Path, workers: int) -> tuple[pl.DataFrame, float]:
     return run_plan(plan, folder / "study", executor(workers)).runs, plan.bases["base"].end
 
 
-def headlines(runs: pl.DataFrame, folder: Path, censor: float) -> pl.DataFrame:
-    """One row per design point: every headline result, from its arms' runs.
+def headlines(runs: pl.DataFrame, root: Path, censor: float, by: str = "point") -> pl.DataFrame:
+    """One row per design point (or per ``by``): every headline result, from its arms' runs.
 
     A "time to" result that never happens counts as ``censor`` (the runs' end).
     """
@@ -134,38 +137,110 @@ def headlines(runs: pl.DataFrame, folder: Path, censor: float) -> pl.DataFrame:
     def metric(arm: str, name: str, censored: bool = False) -> pl.DataFrame:
         value = pl.col(f"metric.{name}")
         value = value.fill_null(censor) if censored else value
-        return runs.filter(pl.col("arm") == arm).group_by("point").agg(value.mean().alias(arm))
+        return runs.filter(pl.col("arm") == arm).group_by(by).agg(value.mean().alias(arm))
 
-    healthcare = _capability_at(runs, folder / "study", "healthcare", MEASURED_AT)
-    defense = _capability_at(runs, folder / "study", "defense", MEASURED_AT)
+    healthcare = _capability_at(runs, root, "healthcare", MEASURED_AT, by)
+    defense = _capability_at(runs, root, "defense", MEASURED_AT, by)
     frame = (
         metric("base", "breadth").rename({"base": "breadth, broad"})
-        .join(metric("isolated", "breadth").rename({"isolated": "breadth, isolated"}), on="point")
-        .join(metric("base", "time_to_general", True).rename({"base": "general, broad"}),
-              on="point")
+        .join(metric("isolated", "breadth").rename({"isolated": "breadth, isolated"}), on=by)
+        .join(metric("base", "time_to_general", True).rename({"base": "general, broad"}), on=by)
         .join(metric("isolated", "time_to_general", True)
-              .rename({"isolated": "general, isolated"}), on="point")
-        .join(healthcare, on="point")
-        .join(defense, on="point")
+              .rename({"isolated": "general, isolated"}), on=by)
+        .join(healthcare, on=by)
+        .join(defense, on=by)
     )  # fmt: skip
     return frame.with_columns(
         (pl.col("healthcare, delay") - pl.col("healthcare, base")).alias("delay effect"),
         (pl.col("defense, embargo") - pl.col("defense, licence")).alias("embargo effect"),
-    ).sort("point")
+    ).sort(by)
 
 
-def _capability_at(runs: pl.DataFrame, root: Path, vertical: str, time: float) -> pl.DataFrame:
+def _capability_at(
+    runs: pl.DataFrame, root: Path, vertical: str, time: float, by: str
+) -> pl.DataFrame:
     """Each run's leading real capability in a vertical at ``time``, pivoted by arm."""
     wanted = {"healthcare": ("base", "delay"), "defense": ("embargo", "licence")}[vertical]
     values = []
-    for run_id, point, arm in runs.select("run_id", "point", "arm").iter_rows():
+    for run_id, key, arm in runs.select("run_id", by, "arm").iter_rows():
         if arm not in wanted:
             continue
         series = pl.read_parquet(partition(root, "timeseries", run_id) / PART)
         lead = leading_capability(series.filter(pl.col("vertical") == vertical))
         nearest = lead.sort((pl.col("time") - time).abs())["capability"][0]
-        values.append({"point": point, "arm": f"{vertical}, {arm}", "value": nearest})
-    return pl.DataFrame(values).pivot("arm", index="point", values="value")
+        values.append({by: key, "arm": f"{vertical}, {arm}", "value": nearest})
+    return pl.DataFrame(values).pivot("arm", index=by, values="value")
+
+
+# ---------------------------------------------------------------- 5. prior and posterior
+
+
+def over_calibration(
+    folder: Path, workers: int, calibration: Path, replications: int = 40
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each headline result with the calibrated values drawn from the prior and the posterior.
+
+    The study's arms, with no design: every other assumption keeps the baseline's
+    value, and replication r draws one parameter set (the same in every arm) from the
+    calibration's ``prior.parquet`` or ``posterior.parquet``. Returns the results'
+    quantiles side by side, and for each result the drawn values most rank-correlated
+    with it under each.
+    """
+    found, deciding = [], []
+    for source in ("prior", "posterior"):
+        drawn_from = calibration / f"{source}.parquet"
+        study = Study.model_validate(
+            load_study(STUDY).model_dump()
+            | {"parameters": {}, "design": {}, "replications": replications,
+               "posterior": str(drawn_from)}
+        )  # fmt: skip
+        plan = plan_study(study)
+        root = folder / f"calibrated-{source}"
+        runs = run_plan(plan, root, executor(workers)).runs
+        table = headlines(runs, root, plan.bases["base"].end, by="replication")
+        quantiles = distributions(table).select("result", "p5", "median", "p95")
+        found.append(quantiles.rename({q: f"{source} {q}" for q in ("p5", "median", "p95")}))
+        deciding.append(_rank_correlations(table, runs, drawn_from).with_columns(
+            pl.lit(source).alias("drawn from")))  # fmt: skip
+    sides = found[0].join(found[1], on="result", maintain_order="left")
+    return sides, pl.concat(deciding).select("result", "drawn from", "value", "rank correlation")
+
+
+def _rank_correlations(
+    table: pl.DataFrame, runs: pl.DataFrame, drawn_from: Path, top: int = 2
+) -> pl.DataFrame:
+    """Per headline result, the ``top`` drawn values by |Spearman's rank correlation|."""
+    values = pl.read_parquet(drawn_from).drop("weight", "generation", strict=False)
+    draws = runs.filter(pl.col("arm") == "base").select("replication", "draw")
+    rows = values.with_row_index("draw").with_columns(pl.col("draw").cast(draws["draw"].dtype))
+    joined = table.join(draws, on="replication").join(rows, on="draw")
+    found = [
+        {"result": HEADLINES[result], "value": key,
+         "rank correlation": joined.select(pl.corr(key, result, method="spearman")).item()}
+        for result in HEADLINES for key in values.columns
+    ]  # fmt: skip
+    return (
+        pl.DataFrame(found)
+        .sort(pl.col("rank correlation").abs(), descending=True, nulls_last=True)
+        .group_by("result", maintain_order=True)
+        .head(top)
+    )
+
+
+def calibrated(calibration: Path) -> pl.DataFrame:
+    """Each calibrated value's prior and posterior 90% intervals, and their width ratio."""
+    table = pl.read_parquet(calibration / "parameters.parquet")
+    interval = "{:.3g} - {:.3g}".format
+    return table.select(
+        "parameter",
+        pl.struct("prior_low", "prior_high")
+        .map_elements(lambda r: interval(r["prior_low"], r["prior_high"]), pl.String)
+        .alias("prior 90%"),
+        pl.struct("posterior_low", "posterior_high")
+        .map_elements(lambda r: interval(r["posterior_low"], r["posterior_high"]), pl.String)
+        .alias("posterior 90%"),
+        pl.col("width_ratio").alias("width ratio"),
+    )
 
 
 def money_within_bounds(runs: pl.DataFrame, root: Path) -> pl.DataFrame:
@@ -260,23 +335,43 @@ def markdown_table(frame: pl.DataFrame, digits: int = 3) -> str:
     return "\n".join(lines)
 
 
+EXPERIMENTS = ("limits", "delay", "study", "calibration")
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Run the three experiments and write ``docs/what-decides.md``."""
+    """Run the experiments and write their sections of ``docs/what-decides.md``."""
     parser = argparse.ArgumentParser(prog="python docs/programs/what_decides.py")
     parser.add_argument("--out", default="runs/what_decides", help="folder for the runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--doc", default="docs/what-decides.md")
+    parser.add_argument(
+        "--calibration", help="a calibration's folder: the results over its prior and posterior"
+    )
+    parser.add_argument(
+        "--only", action="append", choices=EXPERIMENTS, help="run this one (repeatable)"
+    )
     args = parser.parse_args(argv)
+    chosen = args.only or [e for e in EXPERIMENTS if e != "calibration" or args.calibration]
+    if "calibration" in chosen and not args.calibration:
+        parser.error("--only calibration needs --calibration DIR")
     folder = Path(args.out)
-    sections = {
-        "limits": markdown_table(efficiency_limits()),
-        "delay": markdown_table(_delay_rows(pilot_delay(folder, args.workers))),
-    }
-    runs, end = run_study(folder, args.workers)
-    table = headlines(runs, folder, end)
-    sections["distributions"] = markdown_table(distributions(table))
-    sections["deciders"] = markdown_table(_top_deciders(deciders(table)))
-    sections["bounds"] = markdown_table(money_within_bounds(runs, folder / "study"))
+    sections: dict[str, str] = {}
+    if "limits" in chosen:
+        sections["limits"] = markdown_table(efficiency_limits())
+    if "delay" in chosen:
+        sections["delay"] = markdown_table(_delay_rows(pilot_delay(folder, args.workers)))
+    if "study" in chosen:
+        runs, end = run_study(folder, args.workers)
+        table = headlines(runs, folder / "study", end)
+        sections["distributions"] = markdown_table(distributions(table))
+        sections["deciders"] = markdown_table(_top_deciders(deciders(table)))
+        sections["bounds"] = markdown_table(money_within_bounds(runs, folder / "study"))
+    if "calibration" in chosen:
+        calibration = Path(args.calibration)
+        sections["calibrated"] = markdown_table(calibrated(calibration), digits=2)
+        sides, deciding = over_calibration(folder, args.workers, calibration)
+        sections["posterior"] = markdown_table(sides)
+        sections["posterior-deciders"] = markdown_table(deciding, digits=2)
     text = Path(args.doc).read_text(encoding="utf-8") if Path(args.doc).exists() else ""
     Path(args.doc).write_text(_fill(text, sections), encoding="utf-8")
     print(f"wrote {args.doc}")
