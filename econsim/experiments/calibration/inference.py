@@ -68,8 +68,8 @@ class Prior(BaseModel):
 
     Without ``median``: uniform over ``[low, high]`` on the ``scale``. With it: normal
     around the median (one sd is ``factor`` on the log scale, a quarter of the range
-    on the linear scale), cut to the range. ABC moves the value's prior probability
-    (``to_inner``), where every prior is uniform on [0, 1].
+    on the linear scale), cut to the range. ABC moves the value's prior probability,
+    where every prior is uniform on [0, 1] (``from_inner``).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -103,17 +103,13 @@ class Prior(BaseModel):
         low, high = self.on_scale(self.low), self.on_scale(self.high)
         return float((self.on_scale(value) - low) / (high - low))
 
-    def to_inner(self, value: float) -> float:
-        """The prior's probability below ``value``: the place ABC moves the value in.
-
-        Every prior is uniform on [0, 1] there, as in nested sampling's unit cube, so
-        where the data say nothing the kernel's proposal matches the prior and the
-        particles' weights stay even.
-        """
-        return float(self._on_unit().cdf(self.unit(value)))
-
     def from_inner(self, inner: Any) -> Any:
-        """The value at the prior's probability ``inner`` (a number or an array)."""
+        """The value (or values) below which the prior holds probability ``inner``.
+
+        ABC moves that probability, where every prior is uniform on [0, 1], as in nested
+        sampling's unit cube: where the data say nothing, the kernel's proposal then
+        matches the prior and the particles' weights stay even.
+        """
         low, high = self.on_scale(self.low), self.on_scale(self.high)
         return self.off_scale(low + self._on_unit().ppf(inner) * (high - low))
 
@@ -483,8 +479,9 @@ def _write(
 def prior_draws(spec: Calibration, count: int = 4000) -> pl.DataFrame:
     """Draws from each parameter's prior (seeded by the spec), in the scenario's units."""
     rng = np.random.default_rng(spec.seed)
-    return pl.DataFrame({key: prior.from_inner(rng.random(count)) for key, prior in
-                         spec.parameters.items()})  # fmt: skip
+    return pl.DataFrame(
+        {key: prior.from_inner(rng.random(count)) for key, prior in spec.parameters.items()}
+    )
 
 
 def narrowing(spec: Calibration, sample: pl.DataFrame) -> pl.DataFrame:
