@@ -140,7 +140,7 @@ def edges_and_a_trade_off(parameter):
 
 @pytest.mark.slow
 def test_the_kernel_keeps_the_weight_spread_over_eleven_parameters(tmp_path):
-    """pyabc's default kernel leaves 5-24 effective particles of 100 in generations 1-3 here."""
+    """pyabc's default kernel leaves 4-24 effective particles of 100 in generations 1-3 here."""
     import pyabc
 
     prior = pyabc.Distribution(**{f"p{i}": pyabc.RV("uniform", 0, 1) for i in range(11)})
