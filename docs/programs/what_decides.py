@@ -229,18 +229,9 @@ def _rank_correlations(
 
 def calibrated(calibration: Path) -> pl.DataFrame:
     """Each calibrated value's prior and posterior 90% intervals, and their width ratio."""
-    table = pl.read_parquet(calibration / "parameters.parquet")
-    interval = "{:.3g} - {:.3g}".format
-    return table.select(
-        "parameter",
-        pl.struct("prior_low", "prior_high")
-        .map_elements(lambda r: interval(r["prior_low"], r["prior_high"]), pl.String)
-        .alias("prior 90%"),
-        pl.struct("posterior_low", "posterior_high")
-        .map_elements(lambda r: interval(r["posterior_low"], r["posterior_high"]), pl.String)
-        .alias("posterior 90%"),
-        pl.col("width_ratio").alias("width ratio"),
-    )
+    ends = ("prior_low", "prior_high", "posterior_low", "posterior_high", "width_ratio")
+    table = pl.read_parquet(calibration / "parameters.parquet").select("parameter", *ends)
+    return table.rename({end: end.replace("_", " ") for end in ends})
 
 
 def money_within_bounds(runs: pl.DataFrame, root: Path) -> pl.DataFrame:
